@@ -1,0 +1,20 @@
+"""Constants of the Edge Hub integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "edge_hub"
+LOGGER = logging.getLogger(__package__)
+
+CONF_KIND: Final = "kind"
+
+
+class EntryKind(StrEnum):
+    """What one config entry stands for: each kind is its own config entry."""
+
+    INVERTER = "inverter"
+    GOAL_SENSOR = "goal_sensor"
+    EDGE_AGENT = "edge_agent"

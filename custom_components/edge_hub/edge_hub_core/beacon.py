@@ -1,0 +1,199 @@
+"""The BLE goal beacon of docs/protocol.md part 2: encoding, decoding and AES-CCM.
+
+Pure and HA-free: the integration decodes with it, the agent's simulator and the tests encode
+with it, and the firmware's C++ encoder is checked against the same vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import struct
+
+COMPANY_ID = 0xFFFF
+MAGIC = b"EH"
+VERSION = 1
+
+FLAG_ENCRYPTED = 0x01
+FLAG_HEARTBEAT = 0x02
+FLAG_BATTERY_LOW = 0x04
+FLAG_WANTS_ACK = 0x08
+
+BODY_LEN = 11
+PLAIN_LEN = 4 + BODY_LEN  # 15
+ENCRYPTED_LEN = PLAIN_LEN + 4 + 4  # 23
+MIC_LEN = 4
+SINCE_GOAL_UNKNOWN = 0xFFFF
+
+_BODY = struct.Struct("<IHHBBB")
+
+
+class BeaconError(ValueError):
+    """A payload that is not a valid goal beacon (the parser's only error)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class GoalBeacon:
+    """One decoded goal beacon."""
+
+    goals: int
+    since_goal_ds: int
+    battery_mv: int
+    firmware: tuple[int, int, int]
+    packet_id: int
+    flags: int = 0
+    counter: int | None = None  # the replay counter, encrypted beacons only
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.flags & FLAG_ENCRYPTED)
+
+    @property
+    def heartbeat(self) -> bool:
+        return bool(self.flags & FLAG_HEARTBEAT)
+
+    @property
+    def battery_low(self) -> bool:
+        return bool(self.flags & FLAG_BATTERY_LOW)
+
+    @property
+    def wants_ack(self) -> bool:
+        return bool(self.flags & FLAG_WANTS_ACK)
+
+    @property
+    def since_goal_s(self) -> float | None:
+        """Seconds from the last goal to this packet, None when unknown or too long."""
+        if self.since_goal_ds == SINCE_GOAL_UNKNOWN:
+            return None
+        return self.since_goal_ds / 10
+
+    @property
+    def firmware_version(self) -> str:
+        return ".".join(str(part) for part in self.firmware)
+
+
+def mac_bytes(address: str) -> bytes:
+    """The 6 bytes of a MAC written as AA:BB:CC:DD:EE:FF (most significant first)."""
+    try:
+        raw = bytes.fromhex(address.replace(":", "").replace("-", ""))
+    except ValueError:
+        raw = b""
+    if len(raw) != 6:
+        raise BeaconError("bad_address", f"not a MAC address: {address!r}")
+    return raw
+
+
+def _nonce(mac: bytes, header3: bytes, counter: int) -> bytes:
+    return mac + header3 + struct.pack("<I", counter)
+
+
+def _aesccm(key: bytes):  # type: ignore[no-untyped-def]  # the cryptography import stays lazy
+    # cryptography is a Home Assistant core dependency and the agent's `sim` extra; imported
+    # here so decoding plain beacons never needs it
+    from cryptography.hazmat.primitives.ciphers.aead import AESCCM  # noqa: PLC0415
+
+    if len(key) != 16:
+        raise BeaconError("bad_key", "the device key must be 16 bytes (32 hex characters)")
+    return AESCCM(key, tag_length=MIC_LEN)
+
+
+def parse_key(text: str) -> bytes:
+    """A device key from its 32-hex-character form (spaces and dashes allowed)."""
+    cleaned = text.strip().replace(" ", "").replace("-", "").lower()
+    try:
+        key = bytes.fromhex(cleaned)
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise BeaconError("bad_key", "the device key must be 32 hexadecimal characters")
+    return key
+
+
+def encode(
+    beacon: GoalBeacon,
+    *,
+    key: bytes | None = None,
+    address: str | None = None,
+) -> bytes:
+    """The manufacturer-data payload (after the company id) for `beacon`.
+
+    With `key`, the body is encrypted with `beacon.counter` (required) and the device `address`.
+    """
+    flags = beacon.flags & ~FLAG_ENCRYPTED
+    if key is not None:
+        flags |= FLAG_ENCRYPTED
+    header = MAGIC + bytes([(VERSION << 4) | (flags & 0x0F), beacon.packet_id & 0xFF])
+    major, minor, patch = beacon.firmware
+    body = _BODY.pack(
+        beacon.goals & 0xFFFFFFFF,
+        min(beacon.since_goal_ds, SINCE_GOAL_UNKNOWN),
+        beacon.battery_mv & 0xFFFF,
+        major,
+        minor,
+        patch,
+    )
+    if key is None:
+        return header + body
+    if beacon.counter is None or address is None:
+        raise BeaconError("bad_arguments", "encryption needs a counter and the device address")
+    counter = beacon.counter & 0xFFFFFFFF
+    sealed = _aesccm(key).encrypt(_nonce(mac_bytes(address), header[:3], counter), body, header)
+    return header + sealed[:BODY_LEN] + struct.pack("<I", counter) + sealed[BODY_LEN:]
+
+
+def is_goal_beacon(payload: bytes) -> bool:
+    """Cheap check: starts with the magic (the HA matcher's own selection)."""
+    return payload[:2] == MAGIC
+
+
+def decode(payload: bytes, *, key: bytes | None = None, address: str | None = None) -> GoalBeacon:
+    """Decode a manufacturer-data payload; raises BeaconError for anything invalid.
+
+    An encrypted payload needs `key` and `address`; a wrong key or altered bytes raise
+    BeaconError("mic_failed"). Replay protection (the counter) is the caller's job, since it
+    needs per-device state.
+    """
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise BeaconError("not_bytes", "payload is not bytes")
+    payload = bytes(payload)
+    if len(payload) < PLAIN_LEN:
+        raise BeaconError("too_short", f"{len(payload)} bytes, a beacon has at least {PLAIN_LEN}")
+    if payload[:2] != MAGIC:
+        raise BeaconError("bad_magic", "not an Edge Hub goal beacon")
+    version, flags = payload[2] >> 4, payload[2] & 0x0F
+    if version != VERSION:
+        raise BeaconError("unknown_version", f"beacon format version {version} is not supported")
+    packet_id = payload[3]
+    counter: int | None = None
+    if flags & FLAG_ENCRYPTED:
+        if len(payload) != ENCRYPTED_LEN:
+            raise BeaconError("bad_length", f"encrypted beacon of {len(payload)} bytes")
+        if key is None or address is None:
+            raise BeaconError("no_key", "encrypted beacon and no device key")
+        (counter,) = struct.unpack_from("<I", payload, PLAIN_LEN)
+        sealed = payload[4:PLAIN_LEN] + payload[PLAIN_LEN + 4 :]
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+
+        try:
+            body = _aesccm(key).decrypt(
+                _nonce(mac_bytes(address), payload[:3], counter), sealed, payload[:4]
+            )
+        except InvalidTag as err:
+            raise BeaconError("mic_failed", "message integrity check failed") from err
+    else:
+        if len(payload) != PLAIN_LEN:
+            raise BeaconError("bad_length", f"plain beacon of {len(payload)} bytes")
+        body = payload[4:PLAIN_LEN]
+    goals, since, battery, major, minor, patch = _BODY.unpack(body)
+    return GoalBeacon(
+        goals=goals,
+        since_goal_ds=since,
+        battery_mv=battery,
+        firmware=(major, minor, patch),
+        packet_id=packet_id,
+        flags=flags,
+        counter=counter,
+    )

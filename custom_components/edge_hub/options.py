@@ -1,0 +1,11 @@
+"""Options flows, one per kind that has options (a kind without one shows no Configure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeassistant.config_entries import OptionsFlow
+
+from .const import EntryKind
+
+OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {}

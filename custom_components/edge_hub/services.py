@@ -1,0 +1,10 @@
+"""Integration-wide actions (registered in async_setup, whatever entries exist)."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions of every kind (each kind adds its own here)."""

@@ -1,0 +1,105 @@
+"""manifest.json, hacs.json, strings/translations and services.yaml are valid and agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.loader import async_get_integration
+from homeassistant.core import HomeAssistant
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[2]
+INTEGRATION = ROOT / "custom_components" / "edge_hub"
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def test_manifest_keys_in_hassfest_order() -> None:
+    manifest = _json(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:]), "hassfest wants domain, name, then alphabetical keys"
+    assert manifest["domain"] == "edge_hub"
+    assert manifest["name"] == "Edge Hub"
+    assert manifest["config_flow"] is True
+    for key in ("version", "documentation", "issue_tracker", "codeowners", "iot_class",
+                "integration_type"):
+        assert manifest[key], key
+    # an inverter-only user needs neither MQTT nor Bluetooth
+    assert manifest["dependencies"] == []
+    assert {"mqtt", "bluetooth"} <= set(manifest["after_dependencies"])
+    assert manifest["mqtt"] == ["edge_hub/+/announce"]
+    assert manifest["bluetooth"][0]["manufacturer_id"] == 0xFFFF
+    assert manifest["bluetooth"][0]["manufacturer_data_start"] == list(b"EH")
+    # HA core pins pymodbus itself: a lower bound only, never == or an upper cap
+    pymodbus = [r for r in manifest["requirements"] if r.startswith("pymodbus")]
+    assert pymodbus == ["pymodbus>=3.11"]
+
+
+async def test_manifest_loads_in_home_assistant(hass: HomeAssistant) -> None:
+    integration = await async_get_integration(hass, "edge_hub")
+    assert integration.config_flow
+    assert integration.version is not None
+    assert str(integration.version) == _json(INTEGRATION / "manifest.json")["version"]
+
+
+def test_hacs_json() -> None:
+    hacs = _json(ROOT / "hacs.json")
+    assert hacs["name"] == "Edge Hub"
+    assert hacs["homeassistant"] == "2026.2.0"
+
+
+def test_brand_icon_is_png() -> None:
+    assert (INTEGRATION / "brand" / "icon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _leaves(tree: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict):
+        out: dict[str, Any] = {}
+        for key, value in tree.items():
+            out.update(_leaves(value, f"{path}.{key}" if path else key))
+        return out
+    return {path: tree}
+
+
+def test_translations_match_strings() -> None:
+    strings = _json(INTEGRATION / "strings.json")
+    english = _json(INTEGRATION / "translations" / "en.json")
+    assert english == strings, "translations/en.json must be a copy of strings.json"
+    for key, value in _leaves(strings).items():
+        assert isinstance(value, str), key
+        assert "[%key:" not in value, f"{key}: custom integrations cannot use [%key:...]"
+
+
+def test_every_flow_step_is_translated() -> None:
+    strings = _json(INTEGRATION / "strings.json")
+    steps = set(strings["config"]["step"])
+    source = "\n".join(p.read_text() for p in INTEGRATION.rglob("*.py"))
+    used = set(re.findall(r'step_id="([a-z_]+)"', source))
+    assert used <= steps, f"untranslated steps: {used - steps}"
+    errors = set(re.findall(r'errors\[[^\]]+\] = "([a-z_]+)"', source))
+    errors |= set(re.findall(r'errors\["base"\] = ([a-z_.]+)', source)) - {"err.reason"}
+    assert errors <= set(strings["config"]["error"]), errors - set(strings["config"]["error"])
+    aborts = set(re.findall(r'async_abort\(reason="([a-z_]+)"\)', source))
+    assert aborts <= set(strings["config"]["abort"]), aborts - set(strings["config"]["abort"])
+
+
+def test_services_yaml_matches_strings() -> None:
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text()) or {}
+    strings = _json(INTEGRATION / "strings.json").get("services", {})
+    assert set(services) == set(strings)
+    for name, spec in services.items():
+        fields = set((spec or {}).get("fields", {}))
+        assert fields == set(strings[name].get("fields", {})), name
+        assert strings[name]["name"] and strings[name]["description"], name
+
+
+@pytest.mark.parametrize("name", ["icons.json"])
+def test_json_files_parse(name: str) -> None:
+    _json(INTEGRATION / name)
