@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -37,12 +37,14 @@ class KindRuntime(ABC):
         return {}
 
 
-type EdgeHubConfigEntry = ConfigEntry[KindRuntime]
+EdgeHubConfigEntry: TypeAlias = ConfigEntry[KindRuntime]
 
 
 class KindModule(ABC):
     """The entry points of one kind's package (edge_hub/<kind>/__init__.py exports KIND)."""
 
     @abstractmethod
-    async def async_setup_entry(self, hass: HomeAssistant, entry: EdgeHubConfigEntry) -> KindRuntime:
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EdgeHubConfigEntry
+    ) -> KindRuntime:
         """Create the runtime of `entry`; raise ConfigEntryNotReady/Error on failure."""

@@ -15,6 +15,13 @@ CACHE=${EDGE_HUB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edge-hub}
 ROOT=$CACHE/sid-root
 mkdir -p "$CACHE"
 
+# edge_hub_core lives inside the integration (HACS installs only that folder) and is importable
+# on its own through this link; a relative link, so it resolves on the host and in the sid root
+# alike. (Putting the integration folder itself on the path would shadow stdlib modules with
+# its platform files: select.py, number.py...)
+mkdir -p "$REPO/.cache/pypath"
+[ -L "$REPO/.cache/pypath/edge_hub_core" ] || ln -sfn ../../custom_components/edge_hub/edge_hub_core "$REPO/.cache/pypath/edge_hub_core"
+
 log() { printf '\033[1m[edge-hub]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[edge-hub] error:\033[0m %s\n' "$*" >&2; exit 2; }
 
@@ -110,9 +117,11 @@ ha_run() {
   detect_ha_mode
   local v; v=$(ha_venv_dir "$name")
   if [ "$HA_MODE" = root ]; then
-    in_root env PATH="$v/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" VIRTUAL_ENV="$v" "$@"
+    in_root env PATH="$v/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" VIRTUAL_ENV="$v" \
+      PYTHONPATH=/project:/project/.cache/pypath "$@"
   else
-    (cd "$REPO" && env PATH="$v/bin:$PATH" VIRTUAL_ENV="$v" "$@")
+    (cd "$REPO" && env PATH="$v/bin:$PATH" VIRTUAL_ENV="$v" \
+      PYTHONPATH="$REPO:$REPO/.cache/pypath" "$@")
   fi
 }
 
@@ -161,7 +170,9 @@ _ensure_agent_venv() {
     echo "$want" >"$v/.edge-hub-stamp"
   fi
 }
-agent_run() { (cd "$REPO" && env PATH="$CACHE/venv-agent/bin:$PATH" VIRTUAL_ENV="$CACHE/venv-agent" "$@"); }
+# the source tree comes first on PYTHONPATH, so any worktree tests its own code
+agent_run() { (cd "$REPO" && env PATH="$CACHE/venv-agent/bin:$PATH" VIRTUAL_ENV="$CACHE/venv-agent" \
+  PYTHONPATH="$REPO:$REPO/.cache/pypath" "$@"); }
 
 # --- the floor: HA 2026.2.3 on pyenv's Python 3.13.0 (tests only; hass itself refuses 3.13.0) ---
 floor_python() {
@@ -187,4 +198,5 @@ _ensure_floor_venv() {
   (cd "$REPO" && scripts/lib/pip-ha-install "$v/bin/pip" "$v/bin/python" requirements/test-ha-floor.txt --ignore-requires-python) >&2
   echo "$want" >"$v/.edge-hub-stamp"
 }
-floor_run() { (cd "$REPO" && env PATH="$CACHE/venv-floor/bin:$PATH" VIRTUAL_ENV="$CACHE/venv-floor" "$@"); }
+floor_run() { (cd "$REPO" && env PATH="$CACHE/venv-floor/bin:$PATH" VIRTUAL_ENV="$CACHE/venv-floor" \
+  PYTHONPATH="$REPO:$REPO/.cache/pypath" "$@"); }

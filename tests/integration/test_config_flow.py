@@ -131,14 +131,10 @@ async def test_goal_bluetooth_discovery_encrypted(hass: HomeAssistant) -> None:
     assert result["errors"] == {"key": "invalid_key"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"key": "00" * 16})
     assert result["errors"] == {"key": "decryption_failed"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"key": KEY.upper()}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"key": KEY.upper()})
     assert result["step_id"] == "goal_side"
     with patch("custom_components.edge_hub.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"side": "home"}
-        )
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"side": "home"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["key"] == KEY
 
@@ -171,9 +167,7 @@ async def test_goal_menu_no_devices(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
-    with patch(
-        "homeassistant.components.bluetooth.async_discovered_service_info", return_value=[]
-    ):
+    with patch("homeassistant.components.bluetooth.async_discovered_service_info", return_value=[]):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "goal_sensor"}
         )
@@ -205,20 +199,32 @@ EPOCH = "5f0c2a9e1b7d4c30"
 
 
 def _announce(agent_id: str = "track-pi") -> dict[str, Any]:
-    return {"v": 1, "agent_id": agent_id, "epoch": EPOCH, "instance": "a1b2c3d4e5f60718",
-            "name": "Track Pi", "sw_version": "0.1.0", "capabilities": {}}
+    return {
+        "v": 1,
+        "agent_id": agent_id,
+        "epoch": EPOCH,
+        "instance": "a1b2c3d4e5f60718",
+        "name": "Track Pi",
+        "sw_version": "0.1.0",
+        "capabilities": {},
+    }
 
 
 def _mqtt_info(payload: str, topic: str = "edge_hub/track-pi/announce") -> MqttServiceInfo:
     return MqttServiceInfo(
-        topic=topic, payload=payload, qos=1, retain=True,
-        subscribed_topic="edge_hub/+/announce", timestamp=time.time(),
+        topic=topic,
+        payload=payload,
+        qos=1,
+        retain=True,
+        subscribed_topic="edge_hub/+/announce",
+        timestamp=time.time(),
     )
 
 
 async def test_agent_mqtt_discovery(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_MQTT},
+        DOMAIN,
+        context={"source": config_entries.SOURCE_MQTT},
         data=_mqtt_info(json.dumps(_announce())),
     )
     assert result["type"] is FlowResultType.FORM
@@ -252,7 +258,8 @@ async def test_agent_mqtt_already_configured(hass: HomeAssistant) -> None:
         domain=DOMAIN, unique_id="track-pi", data={CONF_KIND: EntryKind.EDGE_AGENT}
     ).add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_MQTT},
+        DOMAIN,
+        context={"source": config_entries.SOURCE_MQTT},
         data=_mqtt_info(json.dumps(_announce())),
     )
     assert result["reason"] == "already_configured"

@@ -7,8 +7,8 @@ from pathlib import Path
 import re
 from typing import Any
 
-from homeassistant.loader import async_get_integration
 from homeassistant.core import HomeAssistant
+from homeassistant.loader import async_get_integration
 import pytest
 import yaml
 
@@ -28,8 +28,14 @@ def test_manifest_keys_in_hassfest_order() -> None:
     assert manifest["domain"] == "edge_hub"
     assert manifest["name"] == "Edge Hub"
     assert manifest["config_flow"] is True
-    for key in ("version", "documentation", "issue_tracker", "codeowners", "iot_class",
-                "integration_type"):
+    for key in (
+        "version",
+        "documentation",
+        "issue_tracker",
+        "codeowners",
+        "iot_class",
+        "integration_type",
+    ):
         assert manifest[key], key
     # an inverter-only user needs neither MQTT nor Bluetooth
     assert manifest["dependencies"] == []
@@ -97,7 +103,8 @@ def test_services_yaml_matches_strings() -> None:
     for name, spec in services.items():
         fields = set((spec or {}).get("fields", {}))
         assert fields == set(strings[name].get("fields", {})), name
-        assert strings[name]["name"] and strings[name]["description"], name
+        assert strings[name]["name"], name
+        assert strings[name]["description"], name
 
 
 @pytest.mark.parametrize("name", ["icons.json"])

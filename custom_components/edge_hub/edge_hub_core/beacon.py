@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import struct
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 COMPANY_ID = 0xFFFF
 MAGIC = b"EH"
@@ -90,14 +94,16 @@ def _nonce(mac: bytes, header3: bytes, counter: int) -> bytes:
     return mac + header3 + struct.pack("<I", counter)
 
 
-def _aesccm(key: bytes):  # type: ignore[no-untyped-def]  # the cryptography import stays lazy
+def _aesccm(key: bytes) -> AESCCM:
     # cryptography is a Home Assistant core dependency and the agent's `sim` extra; imported
     # here so decoding plain beacons never needs it
-    from cryptography.hazmat.primitives.ciphers.aead import AESCCM  # noqa: PLC0415
+    from cryptography.hazmat.primitives.ciphers.aead import (  # noqa: PLC0415
+        AESCCM as _AESCCM,
+    )
 
     if len(key) != 16:
         raise BeaconError("bad_key", "the device key must be 16 bytes (32 hex characters)")
-    return AESCCM(key, tag_length=MIC_LEN)
+    return _AESCCM(key, tag_length=MIC_LEN)
 
 
 def parse_key(text: str) -> bytes:

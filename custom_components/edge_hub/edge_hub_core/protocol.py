@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 import json
 import re
 from typing import Any, Final, TypeAlias, TypeVar
@@ -96,8 +97,10 @@ def encode_payload(obj: Mapping[str, Any]) -> bytes:
 def _field(obj: Mapping[str, Any], name: str, kind: type[_T], *, where: str = "") -> _T:
     value = obj.get(name)
     # bool is an int subclass: never accept it where a number is wanted
-    if value is None or isinstance(value, bool) is not (kind is bool) or not isinstance(
-        value, kind
+    if (
+        value is None
+        or isinstance(value, bool) is not (kind is bool)
+        or not isinstance(value, kind)
     ):
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)  # type: ignore[return-value]
@@ -228,7 +231,7 @@ def parse_data(obj: Mapping[str, Any]) -> DataMessage:
             if not isinstance(item, dict):
                 raise ProtocolError("bad_field", "batch item is not an object")
             records.append(_parse_record(item))
-        if any(b.seq <= a.seq for a, b in zip(records, records[1:], strict=False)):
+        if any(b.seq <= a.seq for a, b in pairwise(records)):
             raise ProtocolError("bad_order", "batch records are not in increasing seq order")
         return DataMessage(epoch=epoch, records=records)
     return DataMessage(epoch=epoch, records=[_parse_record(obj)])

@@ -19,7 +19,9 @@ class _Runtime(KindRuntime):
 
 
 class _Kind(KindModule):
-    async def async_setup_entry(self, hass: HomeAssistant, entry: EdgeHubConfigEntry) -> KindRuntime:
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EdgeHubConfigEntry
+    ) -> KindRuntime:
         return _Runtime()
 
 

@@ -32,9 +32,7 @@ class GoalFlow(ConfigFlow):
     _goal_key: str | None = None
     _goal_candidates: dict[str, BluetoothServiceInfo]
 
-    async def async_step_bluetooth(
-        self, discovery_info: BluetoothServiceInfo
-    ) -> ConfigFlowResult:
+    async def async_step_bluetooth(self, discovery_info: BluetoothServiceInfo) -> ConfigFlowResult:
         """A goal beacon was heard."""
         await self.async_set_unique_id(discovery_info.address)
         self._abort_if_unique_id_configured()
