@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+import importlib
 from typing import Any
 
 from homeassistant.const import Platform
@@ -87,5 +88,23 @@ class AgentFeature(ABC):
 
 FeatureFactory = Callable[[AgentContext, Mapping[str, Any]], AgentFeature]
 
-# capability name -> factory; each family registers here (laps, reactor, ble_scanner)
-FEATURE_FACTORIES: dict[str, FeatureFactory] = {}
+# capability name (docs/protocol.md §1.4) -> module (relative to the integration package)
+# exposing `FEATURE: FeatureFactory`; imported only when an agent announces that capability
+FEATURE_MODULES: dict[str, str] = {
+    "laps": "laps",
+    "reactor": "reactor",
+    "ble_scanner": "goal.scanner",
+}
+
+
+async def async_get_feature_factory(hass: HomeAssistant, capability: str) -> FeatureFactory | None:
+    """The factory for `capability`, or None for a capability this version does not know."""
+    module_name = FEATURE_MODULES.get(capability)
+    if module_name is None:
+        return None
+    package = __package__.rsplit(".", 1)[0]  # custom_components.edge_hub
+    module = await hass.async_add_import_executor_job(
+        importlib.import_module, f"{package}.{module_name}"
+    )
+    factory: FeatureFactory = module.FEATURE
+    return factory
