@@ -110,3 +110,14 @@ def test_services_yaml_matches_strings() -> None:
 @pytest.mark.parametrize("name", ["icons.json"])
 def test_json_files_parse(name: str) -> None:
     _json(INTEGRATION / name)
+
+
+def test_quality_scale_self_audit_is_well_formed() -> None:
+    audit = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())
+    rules = audit["rules"]
+    assert len(rules) >= 50
+    for name, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, name
+        if status == "exempt":
+            assert value["comment"], f"{name}: an exemption needs a comment"
