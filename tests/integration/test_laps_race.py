@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.edge_hub.laps.services import _device_entries
 
-from .laps_harness import S, Harness, car_id, device, laps_harness, race_id
+from .laps_harness import Harness, S, car_id, device, laps_harness, race_id
 
 __all__ = ["laps_harness"]
 

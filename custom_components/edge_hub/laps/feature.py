@@ -129,7 +129,7 @@ class LapsFeature(AgentFeature):
         return sorted(cars, key=_sort_key)
 
     def car_name(self, car: str | None) -> str | None:
-        """"Driver (Car)" from the options flow, else the agent's name for the car."""
+        """The shown name: "Driver (Car)" from the options flow, else the agent's name."""
         if car is None:
             return None
         names = self.ctx.entry.options.get(OPT_CARS, {}).get(car, {})
@@ -497,4 +497,3 @@ class LapsFeature(AgentFeature):
             "track_records": {lane: b.lap_time_us for lane, b in race.track_records.items()},
             "counters": dict(self.counters),
         }
-

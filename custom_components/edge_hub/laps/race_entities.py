@@ -208,23 +208,12 @@ class RaceNumber(LapsEntity, NumberEntity):
 
 @dataclass(frozen=True, kw_only=True)
 class RaceButtonDescription(ButtonEntityDescription):
-    press_fn: Callable[[LapsFeature], None]
+    control: str  # the LapsFeature method it calls
 
 
-RACE_BUTTONS: tuple[RaceButtonDescription, ...] = (
-    RaceButtonDescription(
-        key="start", translation_key="race_start", press_fn=lambda f: f.start_race()
-    ),
-    RaceButtonDescription(
-        key="pause", translation_key="race_pause", press_fn=lambda f: f.pause_race()
-    ),
-    RaceButtonDescription(
-        key="resume", translation_key="race_resume", press_fn=lambda f: f.resume_race()
-    ),
-    RaceButtonDescription(key="stop", translation_key="race_stop", press_fn=lambda f: f.stop_race()),
-    RaceButtonDescription(
-        key="reset", translation_key="race_reset", press_fn=lambda f: f.reset_race()
-    ),
+RACE_BUTTONS: tuple[RaceButtonDescription, ...] = tuple(
+    RaceButtonDescription(key=key, translation_key=f"race_{key}", control=f"{key}_race")
+    for key in ("start", "pause", "resume", "stop", "reset")
 )
 
 
@@ -239,7 +228,8 @@ class RaceButton(LapsEntity, ButtonEntity):
         return self.available  # a button's state is its last press, written by HA
 
     async def async_press(self) -> None:
-        self.entity_description.press_fn(self.feature)
+        control: Callable[[], None] = getattr(self.feature, self.entity_description.control)
+        control()
 
 
 def race_entities(feature: LapsFeature, platform: Platform) -> list[Entity]:

@@ -76,8 +76,9 @@ def lap_counter(hass: HomeAssistant, data: dict[str, Any]) -> LapsFeature:
     return features[entry_id]
 
 
-def _device_entries(device: dr.DeviceEntry) -> set[str]:
-    """The config entries of a device (HA 2026.10: exactly one, `config_entry_id`)."""
+def _device_entries(device: Any) -> set[str]:
+    """The config entries of a device (HA 2026.10: exactly one, `config_entry_id`; a
+    DeviceEntry or, there, a ChildDeviceEntry)."""
     entry_id: str | None = getattr(device, "config_entry_id", None)
     return {entry_id} if entry_id else set(device.config_entries)
 
