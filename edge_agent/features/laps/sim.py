@@ -2,7 +2,7 @@
 
 Used by the tests, the bench and the demo (`backend: sim`). Everything random comes from one
 seeded RNG, so a seed is a reproducible race. What it models, because real tracks do it:
-- lap times drawn per car from a normal distribution (never below `min_lap_ns` + a margin);
+- lap times drawn per car from a normal distribution (never below `min_lap_ns` + `margin_ns`);
 - a grid start: every car's first crossing within the same millisecond, and later crossings
   snapped onto another lane's crossing (`simultaneous`: exactly the same ns, or < 1 ms apart);
 - contact bounce (up to `bounce_max` extra edges within `bounce_ns` of the crossing) and
@@ -42,7 +42,8 @@ class SimSettings:
     cars: Sequence[SimCar]
     laps: int | None = None  # laps each car completes (None: forever)
     seed: int = 1
-    min_lap_ns: int = 1500 * NS_PER_MS  # never generate a lap shorter than this + 100 ms
+    min_lap_ns: int = 1500 * NS_PER_MS  # the detector's minimum lap time
+    margin_ns: int = 100 * NS_PER_MS  # no generated lap is shorter than min_lap_ns + this
     start_ns: int = 10_000 * NS_PER_MS  # monotonic time of the grid start
     grid_spread_ns: int = 800 * NS_PER_US  # every car's first crossing within this
     bounce_max: int = 3
@@ -146,7 +147,7 @@ class TrackSim:
         if self.settings.laps is not None and car.lap > self.settings.laps:
             car.done = True
             return
-        floor = self.settings.min_lap_ns + 100 * NS_PER_MS
+        floor = self.settings.min_lap_ns + self.settings.margin_ns
         lap = max(floor, round(self._rng.gauss(spec.lap_ns, spec.sd_ns)))
         car.planned_ns = at + lap
         heapq.heappush(self._planned, (car.planned_ns, car.index))
@@ -159,13 +160,15 @@ class TrackSim:
             return [at] + [
                 at + k * spec.period_ns + rng.randint(-wobble, wobble) for k in range(1, count)
             ]
+        # every extra edge stays well inside the minimum lap time: bounce, not a lap
+        inside = settings.min_lap_ns * 8 // 10
         stamps = [at]
         stamps += [
-            at + rng.randint(20 * NS_PER_US, settings.bounce_ns)
+            at + rng.randint(20 * NS_PER_US, max(20 * NS_PER_US, min(settings.bounce_ns, inside)))
             for _ in range(rng.randint(0, settings.bounce_max))
         ]
         if rng.random() < settings.retrigger:  # the car wobbles over the sensor again
-            again = at + rng.randint(50 * NS_PER_MS, settings.min_lap_ns * 8 // 10)
+            again = at + rng.randint(min(50 * NS_PER_MS, inside // 2), inside)
             stamps += [again + rng.randint(0, NS_PER_MS) for _ in range(rng.randint(1, 3))]
         return stamps
 
