@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# HA's loader finds custom integrations through the `custom_components` package already
+# imported; importing ours here makes a test file that never imports it work on its own
+import custom_components.edge_hub  # noqa: F401
 from tests.broker import Broker, running_broker
 
 
