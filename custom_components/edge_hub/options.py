@@ -7,5 +7,8 @@ from collections.abc import Callable
 from homeassistant.config_entries import OptionsFlow
 
 from .const import EntryKind
+from .goal.flow import GoalOptionsFlow
 
-OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {}
+OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {
+    EntryKind.GOAL_SENSOR: GoalOptionsFlow,
+}
