@@ -8,7 +8,9 @@ from homeassistant.config_entries import OptionsFlow
 
 from .agent.options import AgentOptionsFlow
 from .const import EntryKind
+from .goal.flow import GoalOptionsFlow
 
 OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {
     EntryKind.EDGE_AGENT: AgentOptionsFlow,
+    EntryKind.GOAL_SENSOR: GoalOptionsFlow,
 }

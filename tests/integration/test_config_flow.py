@@ -28,12 +28,12 @@ ENCRYPTED = bytes.fromhex(VECTORS["valid"][3]["payload_hex"])
 KEY = VECTORS["valid"][3]["key"]
 
 
-async def test_user_menu_offers_three_kinds(hass: HomeAssistant) -> None:
+async def test_user_menu_offers_every_kind(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["inverter", "goal_sensor", "edge_agent"]
+    assert result["menu_options"] == ["inverter", "goal_sensor", "edge_agent", "table"]
 
 
 # --- inverter ---------------------------------------------------------------------------------
