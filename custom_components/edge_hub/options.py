@@ -7,5 +7,7 @@ from collections.abc import Callable
 from homeassistant.config_entries import OptionsFlow
 
 from .const import EntryKind
+from .inverter.options_flow import InverterOptionsFlow
 
 OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {}
+OPTIONS_FLOWS[EntryKind.INVERTER] = InverterOptionsFlow

@@ -85,7 +85,7 @@ def test_translations_match_strings() -> None:
 
 def test_every_flow_step_is_translated() -> None:
     strings = _json(INTEGRATION / "strings.json")
-    steps = set(strings["config"]["step"])
+    steps = set(strings["config"]["step"]) | set(strings.get("options", {}).get("step", {}))
     source = "\n".join(p.read_text() for p in INTEGRATION.rglob("*.py"))
     used = set(re.findall(r'step_id="([a-z_]+)"', source))
     assert used <= steps, f"untranslated steps: {used - steps}"

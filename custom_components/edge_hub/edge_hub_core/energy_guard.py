@@ -96,18 +96,26 @@ class CounterGuard:
         }
 
     def restore(self, data: dict[str, Any]) -> None:
-        """Resume from `as_dict()` output (a restart must not accept a lower value)."""
+        """Resume from `as_dict()` output: a restart must not accept a lower value.
+
+        Values read since the start are kept when higher than the stored ones.
+        """
         value = data.get("value")
-        if isinstance(value, int | float) and value >= 0:
+        higher = self.value is None or (
+            self.kind == "lifetime" and isinstance(value, int | float) and value > self.value
+        )
+        if isinstance(value, int | float) and value >= 0 and higher:
             self.value = float(value)
             at = data.get("accepted_at")
             self.accepted_at = float(at) if isinstance(at, int | float) else None
         reset_on = data.get("reset_on")
         if isinstance(reset_on, str):
             try:
-                self.reset_on = date.fromisoformat(reset_on)
+                stored = date.fromisoformat(reset_on)
             except ValueError:
-                self.reset_on = None
+                return
+            if self.reset_on is None or stored > self.reset_on:
+                self.reset_on = stored
 
 
 @dataclass(slots=True)
@@ -135,11 +143,12 @@ class DailyFromTotal:
         return {"day": self.day.isoformat() if self.day else None, "baseline": self.baseline}
 
     def restore(self, data: dict[str, Any]) -> None:
-        """Resume from `as_dict()` output."""
+        """Resume from `as_dict()` output (the stored baseline wins for its own day)."""
         day, baseline = data.get("day"), data.get("baseline")
         if isinstance(day, str) and isinstance(baseline, int | float):
             try:
-                self.day = date.fromisoformat(day)
+                stored = date.fromisoformat(day)
             except ValueError:
                 return
-            self.baseline = float(baseline)
+            if self.day is None or stored >= self.day:
+                self.day, self.baseline = stored, float(baseline)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+import functools
 from importlib import resources
 import json
 import math
@@ -186,14 +187,28 @@ class RegisterMap:
 
 
 def load_raw(profile: str) -> dict[str, Any]:
-    """The parsed JSON of a profile's map file (packaged with edge_hub_core)."""
+    """The parsed JSON of a profile's map file (packaged with edge_hub_core).
+
+    The file is read once per process (`preload()` reads them all, e.g. in an import
+    executor, so an event loop never waits for the disk).
+    """
+    data: dict[str, Any] = json.loads(_map_text(profile))
+    return data
+
+
+@functools.cache
+def _map_text(profile: str) -> str:
     try:
         name = MAP_FILES[profile]
     except KeyError:
         raise MapError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})") from None
-    text = resources.files(__package__).joinpath("maps", name).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return resources.files(__package__).joinpath("maps", name).read_text(encoding="utf-8")
+
+
+def preload() -> None:
+    """Read every map file now."""
+    for profile in PROFILES:
+        _map_text(profile)
 
 
 def load_map(profile: str) -> RegisterMap:

@@ -38,7 +38,15 @@ STRIKES = 3
 
 
 class NoResponseError(Exception):
-    """The device did not answer: connection refused, closed, or a timeout."""
+    """The device did not answer: connection refused, closed, or a timeout.
+
+    `reason` tells which: "cannot_connect" (refused, unreachable), "timeout" (nothing came
+    back in time) or "no_answer" (the connection was closed without an answer).
+    """
+
+    def __init__(self, message: str = "", reason: str = "timeout") -> None:
+        super().__init__(message or reason)
+        self.reason = reason
 
 
 class ModbusExceptionError(Exception):
