@@ -54,10 +54,11 @@ def entry_for(sim: InverterSimulator, **options: Any) -> MockConfigEntry:
 
 @asynccontextmanager
 async def short_timeouts() -> AsyncIterator[None]:
-    """Waits fit for tests: 0.3 s per answer, no backoff while offline."""
+    """Waits fit for tests: 0.3 s per answer, no backoff while offline, short busy pauses."""
     with (
         patch("custom_components.edge_hub.inverter.REQUEST_TIMEOUT", 0.3),
         patch("custom_components.edge_hub.inverter.coordinator.MAX_BACKOFF", 0.0),
+        patch("custom_components.edge_hub.inverter.coordinator.BUSY_DELAY", 0.02),
     ):
         yield
 

@@ -44,6 +44,8 @@ from .const import MAX_BACKOFF
 from .link import ModbusLink
 
 POLLED_TIERS = ("fast", "medium", "slow")
+#: first pause before asking a busy (0x06) inverter again; doubles on each retry
+BUSY_DELAY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self.regmap = regmap
         self.identity = identity
         self.chain = chain
-        self.poller = Poller(regmap, link.async_read)
+        self.poller = Poller(regmap, link.async_read, busy_delay=BUSY_DELAY)
         self.online = True
         self.offline_since: datetime | None = None
         self.polls = 0
@@ -162,7 +164,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             try:
                 await self._ping()
             except NoResponseError as err:
-                return self._offline(now, err)
+                return self._offline(err)
             self.request_full_poll()
         tiers = self._due(now)
         if not tiers:
@@ -172,7 +174,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         try:
             values = await self._read(keys)
         except NoResponseError as err:
-            return self._offline(now, err)
+            return self._offline(err)
         except ModbusExceptionError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -201,7 +203,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             await self._ping()
             return await self.poller.read(keys)
 
-    def _offline(self, now: float, err: NoResponseError) -> InverterData:
+    def _offline(self, err: NoResponseError) -> InverterData:
         self.link.close()
         if self.online:
             self.online = False
@@ -218,7 +220,8 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self._attempts += 1
         base = self.update_interval.total_seconds() if self.update_interval else 5.0
         delay = min(MAX_BACKOFF, base * 2 ** min(self._attempts - 1, 16))
-        self._next_attempt = now + delay
+        # from now, not from the poll's start: a timed-out poll took a while
+        self._next_attempt = time.monotonic() + delay
         return InverterData(False, dict(self._values))
 
     def _online(self) -> None:
