@@ -12,8 +12,8 @@ each call is only a backstop, always longer than pymodbus's own - a shorter oute
 cancels pymodbus mid-request and causes exactly those mismatches.
 
 Before opening a connection the link checks with a bare TCP connect that something
-listens: pymodbus logs a warning for every refused connection, and a sleeping inverter
-would otherwise fill the log all night.
+listens (unless a ping has just been answered): pymodbus logs a warning for every refused
+connection, and a sleeping inverter would otherwise fill the log all night.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from .const import REQUEST_TIMEOUT
 
 #: how much longer than pymodbus's own timeout the backstop waits
 BACKSTOP_MARGIN_S = 2.0
+#: a port seen answering this recently needs no TCP check before connecting
+FRESH_CHECK_S = 2.0
 
 
 class ModbusLink:
@@ -55,6 +57,7 @@ class ModbusLink:
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
         self._last_request = 0.0
+        self._answered_at = -FRESH_CHECK_S
 
     @property
     def connected(self) -> bool:
@@ -83,6 +86,7 @@ class ModbusLink:
                 raise _no_response("cannot_connect", str(err) or type(err).__name__) from err
             if not answered:
                 raise _no_response("no_answer", "closed the connection without answering")
+            self._answered_at = time.monotonic()
 
     async def async_read(self, function: int, address: int, count: int) -> list[int]:
         """`count` registers from `address` (FC3 holding or FC4 input registers)."""
@@ -115,7 +119,8 @@ class ModbusLink:
         if self._client is not None and self._client.connected:
             return self._client
         self._close()
-        await self._listening()
+        if time.monotonic() - self._answered_at > FRESH_CHECK_S:
+            await self._listening()
         client = AsyncModbusTcpClient(
             self.host,
             port=self.port,
