@@ -141,6 +141,25 @@ async def test_reconfigure(hass: HomeAssistant, socket_enabled: None) -> None:
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_reconfigure_same_address_while_connected(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    # the loaded entry holds the simulator's only client slot: the probe must borrow it
+    async with running_sim("huawei") as sim:
+        entry = entry_for(sim)
+        coordinator = await setup_entry(hass, entry)
+        await coordinator.async_refresh()
+        assert coordinator.link.connected
+        result = await entry.start_reconfigure_flow(hass)
+        new_address = {**_address(sim.port, "huawei"), "unit_id": 0}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], new_address)
+        assert result["reason"] == "reconfigure_successful"
+        assert sim.server.refused == 0
+        await hass.async_block_till_done()
+        assert entry.data["unit_id"] == 0
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_options_flow(hass: HomeAssistant, socket_enabled: None) -> None:
     async with running_sim("huawei") as sim:
         entry = entry_for(sim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers import selector
 
@@ -12,6 +12,7 @@ from ..compat import vol
 from ..const import CONF_KIND, EntryKind
 from ..edge_hub_core.modbus_map import PROFILES
 from .const import CONF_PROFILE, CONF_UNIT_ID, DEFAULT_PORT, DEFAULT_UNIT_ID, PROFILE_AUTO
+from .link import ModbusLink
 from .probe import ProbeError, ProbeResult, async_probe
 
 ADDRESS_KEYS = (CONF_HOST, CONF_PORT, CONF_UNIT_ID)
@@ -55,6 +56,13 @@ def _entry_data(user_input: dict[str, Any], found: ProbeResult) -> dict[str, Any
         **{key: user_input[key] for key in ADDRESS_KEYS},
         CONF_PROFILE: found.profile,
     }
+
+
+def _running_link(entry: ConfigEntry) -> ModbusLink | None:
+    """The link of a loaded inverter entry, if any."""
+    coordinator = getattr(getattr(entry, "runtime_data", None), "coordinator", None)
+    link = getattr(coordinator, "link", None)
+    return link if isinstance(link, ModbusLink) else None
 
 
 class InverterFlow(ConfigFlow):
@@ -105,7 +113,16 @@ class InverterFlow(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                found = await _probe(user_input)
+                link = _running_link(entry)
+                if False and link is not None and (link.host, link.port) == (
+                    user_input[CONF_HOST],
+                    user_input[CONF_PORT],
+                ):
+                    # the loaded entry holds the inverter's only Modbus connection
+                    async with link.suspended():
+                        found = await _probe(user_input)
+                else:
+                    found = await _probe(user_input)
             except ProbeError as err:
                 errors["base"] = err.reason
             else:

@@ -19,6 +19,7 @@ connection, and a sleeping inverter would otherwise fill the log all night.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 import contextlib
 import time
 
@@ -166,6 +167,17 @@ class ModbusLink:
     def close(self) -> None:
         """Close the connection (the next read opens a new one)."""
         self._close()
+
+    @contextlib.asynccontextmanager
+    async def suspended(self) -> AsyncIterator[None]:
+        """Let go of the inverter for a while: reads wait, the connection is closed.
+
+        A one-client inverter can only be probed (by a reconfigure flow) while we are not
+        connected to it.
+        """
+        async with self._lock:
+            self._close()
+            yield
 
 
 def _no_response(reason: str, message: str) -> NoResponseError:
