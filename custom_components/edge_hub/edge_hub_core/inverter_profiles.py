@@ -26,7 +26,7 @@ class NotDetectedError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
+class DeviceIdentity:
     """Who the inverter says it is."""
 
     profile: str
@@ -41,7 +41,7 @@ class Detected:
     """A profile that matched, with the device's resolved map and identity."""
 
     regmap: RegisterMap
-    identity: Identity
+    identity: DeviceIdentity
     chain: Chain | None
     values: dict[str, Value]
 
@@ -54,7 +54,7 @@ async def resolve_map(profile: str, read: ReadFn) -> tuple[RegisterMap, Chain | 
     return load_map(profile), None
 
 
-def identity_of(regmap: RegisterMap, values: dict[str, Value]) -> Identity | None:
+def identity_of(regmap: RegisterMap, values: dict[str, Value]) -> DeviceIdentity | None:
     """The identity read into `values`, or None if it is not plausible."""
     keys = regmap.identity
     serial = values.get(keys.serial)
@@ -67,7 +67,7 @@ def identity_of(regmap: RegisterMap, values: dict[str, Value]) -> Identity | Non
         return None
     manufacturer = values.get(keys.manufacturer) if keys.manufacturer else None
     version = values.get(keys.sw_version) if keys.sw_version else None
-    return Identity(
+    return DeviceIdentity(
         profile=regmap.profile,
         serial=serial,
         manufacturer=str(manufacturer or keys.manufacturer_name or regmap.profile),
@@ -76,7 +76,9 @@ def identity_of(regmap: RegisterMap, values: dict[str, Value]) -> Identity | Non
     )
 
 
-async def identify(regmap: RegisterMap, read: ReadFn) -> tuple[Identity | None, dict[str, Value]]:
+async def identify(
+    regmap: RegisterMap, read: ReadFn
+) -> tuple[DeviceIdentity | None, dict[str, Value]]:
     """Read the identity, the sanity value and the static points of `regmap`."""
     keys = {*regmap.identity.keys(), regmap.sanity.key, *regmap.tier_keys(["static"])}
     values = await Poller(regmap, read, busy_delay=0.2).read(keys & set(regmap.by_key))

@@ -30,7 +30,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, LOGGER
 from ..edge_hub_core.energy_guard import CounterGuard, DailyFromTotal
-from ..edge_hub_core.inverter_profiles import Identity
+from ..edge_hub_core.inverter_profiles import DeviceIdentity
 from ..edge_hub_core.modbus_map import RegisterMap, Value
 from ..edge_hub_core.modbus_poll import (
     ModbusExceptionError,
@@ -67,7 +67,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         entry: EdgeHubConfigEntry,
         link: ModbusLink,
         regmap: RegisterMap,
-        identity: Identity,
+        identity: DeviceIdentity,
         *,
         intervals: Mapping[str, float],
         static_values: Mapping[str, Value] | None = None,

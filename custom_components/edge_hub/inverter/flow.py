@@ -114,7 +114,7 @@ class InverterFlow(ConfigFlow):
         if user_input is not None:
             try:
                 link = _running_link(entry)
-                if False and link is not None and (link.host, link.port) == (
+                if link is not None and (link.host, link.port) == (
                     user_input[CONF_HOST],
                     user_input[CONF_PORT],
                 ):
