@@ -70,7 +70,9 @@ async def test_inverter_timeout(hass: HomeAssistant) -> None:
 
     result = await _inverter_form(hass)
     with (
-        patch("custom_components.edge_hub.inverter.probe.asyncio.open_connection", _hang),
+        patch(
+            "custom_components.edge_hub.edge_hub_core.modbus_frame.asyncio.open_connection", _hang
+        ),
         patch("custom_components.edge_hub.inverter.flow.async_probe.__defaults__", (0.01,)),
     ):
         result = await hass.config_entries.flow.async_configure(
