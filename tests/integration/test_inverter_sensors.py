@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -10,8 +13,11 @@ import pytest
 
 from custom_components.edge_hub.const import DOMAIN
 from custom_components.edge_hub.diagnostics import async_get_config_entry_diagnostics
+from custom_components.edge_hub.inverter.sensor import DESCRIPTIONS
 
 from .inverter_sim import entity_id, entry_for, poll, running_sim, setup_entry, state_value
+
+INTEGRATION = Path(__file__).parents[2] / "custom_components" / "edge_hub"
 
 #: entity key -> unit the state shows (energy in kWh whatever the register's unit)
 UNITS = {
@@ -99,3 +105,41 @@ async def test_single_phase_sunspec_float(hass: HomeAssistant, socket_enabled: N
         registry = er.async_get(hass)
         for missing in ("phase_voltage_b", "mppt_power_1"):
             assert registry.async_get_entity_id("sensor", DOMAIN, f"{sim.serial}_{missing}") is None
+
+
+def test_translation_keys_are_prefixed_and_translated() -> None:
+    # entity.sensor.* is shared with the other kinds: every inverter key carries its prefix
+    strings = json.loads((INTEGRATION / "strings.json").read_text())["entity"]["sensor"]
+    icons = json.loads((INTEGRATION / "icons.json").read_text())["entity"]["sensor"]
+    ours = set()
+    for description in DESCRIPTIONS.values():
+        key = description.translation_key
+        assert key is not None
+        assert key.startswith("inverter_"), key
+        assert key in strings, key
+        ours.add(key)
+        if description.placeholder is not None:
+            assert f"{{{description.placeholder}}}" in strings[key]["name"], key
+        if description.options is not None:
+            assert set(description.options) == set(strings[key]["state"]), key
+    # no leftover unprefixed inverter key, and every inverter icon belongs to a description
+    assert {k for k in icons if k.startswith("inverter_")} <= ours
+    for old in ("ac_power", "operating_state", "energy_total", "battery_soc", "grid_frequency"):
+        assert old not in strings, old
+        assert old not in icons, old
+
+
+async def test_unique_ids_do_not_follow_translation_keys(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    # unique IDs are serial + description key (+ index), as since the first release
+    async with running_sim("huawei") as sim:
+        entry = entry_for(sim)
+        await setup_entry(hass, entry)
+        registry = er.async_get(hass)
+        ids = {e.unique_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)}
+        serial = sim.serial
+        for unique_id in ("ac_power", "operating_state", "phase_voltage_b", "mppt_power_1"):
+            assert f"{serial}_{unique_id}" in ids, unique_id
+        assert not any("inverter_" in i.removeprefix(serial) for i in ids if "temperature" not in i)
+        assert await hass.config_entries.async_unload(entry.entry_id)

@@ -48,10 +48,16 @@ class InverterSensorDescription(SensorEntityDescription):
     counter: bool = False
 
 
+def _translation_key(key: str) -> str:
+    """Inverter translation keys carry the kind's prefix: entity.sensor.* is shared with
+    goal sensors, lap counters and reactors (their "temperature" is not an inverter's)."""
+    return key if key.startswith("inverter_") else f"inverter_{key}"
+
+
 def _power(key: str, **kw: Any) -> InverterSensorDescription:
     return InverterSensorDescription(
         key=key,
-        translation_key=key,
+        translation_key=_translation_key(key),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
@@ -62,7 +68,7 @@ def _power(key: str, **kw: Any) -> InverterSensorDescription:
 def _energy(key: str, state_class: SensorStateClass) -> InverterSensorDescription:
     return InverterSensorDescription(
         key=key,
-        translation_key=key,
+        translation_key=_translation_key(key),
         device_class=SensorDeviceClass.ENERGY,
         state_class=state_class,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
@@ -79,7 +85,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         _power("mppt_power", placeholder="mppt"),
         InverterSensorDescription(
             key="pv_voltage",
-            translation_key="pv_voltage",
+            translation_key="inverter_pv_voltage",
             placeholder="mppt",
             device_class=SensorDeviceClass.VOLTAGE,
             state_class=SensorStateClass.MEASUREMENT,
@@ -88,7 +94,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="pv_current",
-            translation_key="pv_current",
+            translation_key="inverter_pv_current",
             placeholder="mppt",
             device_class=SensorDeviceClass.CURRENT,
             state_class=SensorStateClass.MEASUREMENT,
@@ -97,14 +103,14 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="grid_frequency",
-            translation_key="grid_frequency",
+            translation_key="inverter_grid_frequency",
             device_class=SensorDeviceClass.FREQUENCY,
             state_class=SensorStateClass.MEASUREMENT,
             suggested_display_precision=2,
         ),
         InverterSensorDescription(
             key="phase_voltage",
-            translation_key="phase_voltage",
+            translation_key="inverter_phase_voltage",
             placeholder="phase",
             device_class=SensorDeviceClass.VOLTAGE,
             state_class=SensorStateClass.MEASUREMENT,
@@ -112,7 +118,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="phase_current",
-            translation_key="phase_current",
+            translation_key="inverter_phase_current",
             placeholder="phase",
             device_class=SensorDeviceClass.CURRENT,
             state_class=SensorStateClass.MEASUREMENT,
@@ -120,7 +126,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="reactive_power",
-            translation_key="reactive_power",
+            translation_key="inverter_reactive_power",
             device_class=SensorDeviceClass.REACTIVE_POWER,
             state_class=SensorStateClass.MEASUREMENT,
             suggested_display_precision=0,
@@ -128,7 +134,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="power_factor",
-            translation_key="power_factor",
+            translation_key="inverter_power_factor",
             device_class=SensorDeviceClass.POWER_FACTOR,
             state_class=SensorStateClass.MEASUREMENT,
             suggested_display_precision=2,
@@ -143,7 +149,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         ),
         InverterSensorDescription(
             key="operating_state",
-            translation_key="operating_state",
+            translation_key="inverter_operating_state",
             device_class=SensorDeviceClass.ENUM,
             options=OPERATING_STATES,
         ),
@@ -153,7 +159,7 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         _energy("energy_today", SensorStateClass.TOTAL_INCREASING),
         InverterSensorDescription(
             key="battery_soc",
-            translation_key="battery_soc",
+            translation_key="inverter_battery_soc",
             device_class=SensorDeviceClass.BATTERY,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=PERCENTAGE,
