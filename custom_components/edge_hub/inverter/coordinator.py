@@ -31,13 +31,9 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN, LOGGER
 from ..edge_hub_core.energy_guard import CounterGuard, DailyFromTotal
 from ..edge_hub_core.inverter_profiles import DeviceIdentity
+from ..edge_hub_core.modbus_derived import active_flags, compute_derived
 from ..edge_hub_core.modbus_map import RegisterMap, Value
-from ..edge_hub_core.modbus_poll import (
-    ModbusExceptionError,
-    NoResponseError,
-    Poller,
-    compute_derived,
-)
+from ..edge_hub_core.modbus_poll import ModbusExceptionError, NoResponseError, Poller
 from ..edge_hub_core.sunspec import Chain
 from ..models import EdgeHubConfigEntry
 from .const import MAX_BACKOFF
@@ -129,6 +125,13 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         if key in self.daily_from:
             return self._values.get(key)
         return self.data.values.get(key) if self.data is not None else None
+
+    def active_flags(self, key: str) -> list[str] | None:
+        """The names of the active flags (alarms) of the `flags` value `key`."""
+        derived = next((d for d in self.regmap.derived if d.key == key), None)
+        if derived is None or self.data is None:
+            return None
+        return active_flags(self.regmap, derived, self.data.values)
 
     def restore_counter(self, key: str, stored: Mapping[str, Any]) -> None:
         """Give a counter's guard (or daily baseline) the state its entity stored."""
