@@ -187,13 +187,13 @@ def test_translation_keys_are_prefixed_and_translated() -> None:
         assert old not in icons, old
 
 
-async def test_unique_ids_do_not_follow_translation_keys(
+async def test_default_entities_and_their_unique_ids(
     hass: HomeAssistant, socket_enabled: None
 ) -> None:
     # unique IDs are serial + description key (+ index), as since the first release
     async with running_sim("huawei") as sim:
         entry = entry_for(sim)
-        await setup_entry(hass, entry)
+        coordinator = await setup_entry(hass, entry)
         registry = er.async_get(hass)
         ids = {e.unique_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)}
         serial = sim.serial
@@ -212,22 +212,17 @@ async def test_unique_ids_do_not_follow_translation_keys(
         for key in ("efficiency", "insulation_resistance", "startup_time", "battery_status"):
             assert disabled(key), key
         assert disabled("line_voltage", "AB")
-        assert await hass.config_entries.async_unload(entry.entry_id)
 
-
-async def test_alarms_show_their_names(hass: HomeAssistant, socket_enabled: None) -> None:
-    async with running_sim("huawei") as sim:
-        entry = entry_for(sim)
-        coordinator = await setup_entry(hass, entry)
+        # active alarms, named
         sim.set_point("alarm_1", 1 << 7)  # grid loss
         sim.set_point("alarm_3", 1 << 6)  # PV string loss
         await poll(hass, coordinator)
-        alarms = hass.states.get(entity_id(hass, sim.serial, "alarms"))
+        alarms = hass.states.get(entity_id(hass, serial, "alarms"))
         assert alarms is not None
         assert alarms.state == "2"
         assert alarms.attributes["active"] == ["Grid Loss (2032)", "PV String Loss (2015)"]
         sim.set_point("alarm_1", None)
         sim.set_point("alarm_3", None)
         await poll(hass, coordinator)
-        assert state_value(hass, sim.serial, "alarms") == "0"
+        assert state_value(hass, serial, "alarms") == "0"
         assert await hass.config_entries.async_unload(entry.entry_id)

@@ -38,6 +38,7 @@ from ..edge_hub_core.sunspec import Chain
 from ..models import EdgeHubConfigEntry
 from .const import MAX_BACKOFF
 from .link import ModbusLink
+from .outage import OutageWatch
 
 POLLED_TIERS = ("fast", "medium", "slow")
 #: first pause before asking a busy (0x06) inverter again; doubles on each retry
@@ -68,6 +69,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         intervals: Mapping[str, float],
         static_values: Mapping[str, Value] | None = None,
         chain: Chain | None = None,
+        outage: OutageWatch | None = None,
     ) -> None:
         self.intervals = dict(intervals)
         super().__init__(
@@ -82,6 +84,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self.regmap = regmap
         self.identity = identity
         self.chain = chain
+        self.outage = outage
         self.poller = Poller(regmap, link.async_read, busy_delay=BUSY_DELAY)
         self.online = True
         self.offline_since: datetime | None = None
@@ -163,11 +166,13 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         now = time.monotonic()
         if not self.online:
             if now < self._next_attempt:
+                if self.outage is not None:
+                    self.outage.check()
                 return self.data or InverterData(False, dict(self._values))
             try:
                 await self._ping()
             except NoResponseError as err:
-                return self._offline(err)
+                return await self._offline(err)
             self.request_full_poll()
         tiers = self._due(now)
         if not tiers:
@@ -177,7 +182,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         try:
             values = await self._read(keys)
         except NoResponseError as err:
-            return self._offline(err)
+            return await self._offline(err)
         except ModbusExceptionError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -188,7 +193,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self.last_poll_requests = self.poller.stats.requests - before
         for tier in tiers:
             self._last_read[tier] = now
-        self._online()
+        await self._online()
         return InverterData(True, self._merge(values))
 
     async def _ping(self) -> None:
@@ -206,8 +211,10 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             await self._ping()
             return await self.poller.read(keys)
 
-    def _offline(self, err: NoResponseError) -> InverterData:
+    async def _offline(self, err: NoResponseError) -> InverterData:
         self.link.close()
+        if self.outage is not None:
+            await self.outage.async_offline()
         if self.online:
             self.online = False
             self.offline_since = dt_util.utcnow()
@@ -227,9 +234,11 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self._next_attempt = time.monotonic() + delay
         return InverterData(False, dict(self._values))
 
-    def _online(self) -> None:
+    async def _online(self) -> None:
         if self.online:
             return
+        if self.outage is not None:
+            await self.outage.async_online()
         LOGGER.info(
             "%s at %s:%s is answering again (it was not since %s)",
             self.config_entry.title,
