@@ -282,6 +282,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             "sunspec_chain": self.chain.as_list() if self.chain else None,
             "online": self.online,
             "offline_since": self.offline_since.isoformat() if self.offline_since else None,
+            "outage": self.outage.tracker.as_dict() if self.outage else None,
             "intervals_s": self.intervals,
             "request_gap_s": self.link.request_gap,
             "plans": {

@@ -89,7 +89,7 @@ def _energy(key: str) -> InverterSensorDescription:
 
 _OFF: Any = {"entity_registry_enabled_default": False}
 _DIAGNOSTIC: Any = {"entity_category": EntityCategory.DIAGNOSTIC}
-V, A = SensorDeviceClass.VOLTAGE, SensorDeviceClass.CURRENT
+_VOLTAGE, _CURRENT = SensorDeviceClass.VOLTAGE, SensorDeviceClass.CURRENT
 
 DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
     d.key: d
@@ -98,17 +98,17 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
         _power("ac_power"),
         _power("dc_power"),
         _power("mppt_power", placeholder="mppt"),
-        _measurement("pv_voltage", V, 1, placeholder="mppt", **_DIAGNOSTIC),
-        _measurement("pv_current", A, 2, placeholder="mppt", **_DIAGNOSTIC),
+        _measurement("pv_voltage", _VOLTAGE, 1, placeholder="mppt", **_DIAGNOSTIC),
+        _measurement("pv_current", _CURRENT, 2, placeholder="mppt", **_DIAGNOSTIC),
         _power("peak_power_today", **_OFF),
         _measurement("efficiency", None, 1, native_unit_of_measurement=PERCENTAGE, **_OFF),
         _energy("energy_total"),
         _energy("energy_today"),
         # grid side
         _measurement("grid_frequency", SensorDeviceClass.FREQUENCY, 2),
-        _measurement("phase_voltage", V, 1, placeholder="phase"),
-        _measurement("phase_current", A, 2, placeholder="phase"),
-        _measurement("line_voltage", V, 1, placeholder="line", **_OFF),
+        _measurement("phase_voltage", _VOLTAGE, 1, placeholder="phase"),
+        _measurement("phase_current", _CURRENT, 2, placeholder="phase"),
+        _measurement("line_voltage", _VOLTAGE, 1, placeholder="line", **_OFF),
         _measurement("reactive_power", SensorDeviceClass.REACTIVE_POWER, 0, **_DIAGNOSTIC),
         _measurement("power_factor", SensorDeviceClass.POWER_FACTOR, 2, **_DIAGNOSTIC),
         _power("grid_export_power"),
@@ -141,8 +141,8 @@ DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
             **_DIAGNOSTIC,
             **_OFF,
         ),
-        _measurement("battery_voltage", V, 1, **_OFF),
-        _measurement("battery_current", A, 1, **_OFF),
+        _measurement("battery_voltage", _VOLTAGE, 1, **_OFF),
+        _measurement("battery_current", _CURRENT, 1, **_OFF),
         _measurement("battery_temperature", SensorDeviceClass.TEMPERATURE, 1, **_OFF),
         _measurement(
             "battery_health", None, 0, native_unit_of_measurement=PERCENTAGE, **_DIAGNOSTIC, **_OFF
