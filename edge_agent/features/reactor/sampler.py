@@ -114,7 +114,10 @@ class SensorRunner:
 
     async def _read(self) -> tuple[dict[str, float], str, str | None]:
         try:
-            values = await asyncio.wait_for(self._setup_and_read(), self._timeout_now())
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # races with the read finishing, and the agent's shutdown would hang on this task
+            async with asyncio.timeout(self._timeout_now()):
+                values = await self._setup_and_read()
         except OSError as err:  # I2CNack, I2CBusTimeout, OneWireError: it did not answer
             self.needs_setup = True
             return {}, STATUS_OFFLINE, err.strerror or str(err) or type(err).__name__
@@ -183,11 +186,8 @@ class SensorRunner:
     # --- commands -----------------------------------------------------------------------------
 
     async def calibrate(self, action: str, value: float | None) -> dict[str, Any]:
-        async with self.lock:
-            return await asyncio.wait_for(
-                self.driver.calibrate(self.device, action, value),
-                self.timeout + 2 * self.driver.read_seconds,
-            )
+        async with self.lock, asyncio.timeout(self.timeout + 2 * self.driver.read_seconds):
+            return await self.driver.calibrate(self.device, action, value)
 
     def describe(self) -> dict[str, Any]:
         return {
