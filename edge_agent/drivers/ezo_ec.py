@@ -1,7 +1,8 @@
 """Atlas Scientific EZO-EC conductivity circuit (default I2C address 0x64).
 
-Reading: "R" -> the enabled parameters in this order: EC (µS/cm), TDS (ppm), S (salinity,
-PSU), SG (specific gravity), e.g. "1413,763,0.71,1.000"; 600 ms. "O,?" -> "?O,EC,TDS,S,SG"
+Reading: "R" -> the enabled parameters in this order: EC (μS/cm, with the Greek mu Home
+Assistant uses), TDS (ppm), S (salinity, PSU), SG (specific gravity), e.g.
+"1413,763,0.71,1.000"; 600 ms. "O,?" -> "?O,EC,TDS,S,SG"
 lists the enabled ones, "O,TDS,1" enables one. Temperature compensation: "T,n" (°C).
 Calibration: "Cal,dry" first, then one point "Cal,n" (our `mid`) or two points
 "Cal,low,n" + "Cal,high,n"; "Cal,clear"; "Cal,?" -> "?CAL,0..2".
@@ -22,7 +23,9 @@ from .ezo import EzoDriver, ezo_command, format_value, parse_query
 PARAMETERS: Final = {
     "conductivity": (
         "EC",
-        Measurement("conductivity", "conductivity", "Conductivity", "µS/cm", "conductivity", 0),
+        Measurement(
+            "conductivity", "conductivity", "Conductivity", "\u03bcS/cm", "conductivity", 0
+        ),
     ),
     "tds": ("TDS", Measurement("tds", "tds", "Total dissolved solids", "ppm", None, 0)),
     "salinity": ("S", Measurement("salinity", "salinity", "Salinity", "PSU", None, 2)),

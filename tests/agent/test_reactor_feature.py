@@ -115,7 +115,9 @@ async def test_capability_describes_measurements_and_outputs(running: Runner) ->
     assert by_id["air_temperature"].device == "air"
     assert by_id["air_temperature"].name == "Air temperature"
     assert by_id["air_pressure"].unit == "hPa"
-    assert by_id["ec_conductivity"].unit == "µS/cm"
+    assert by_id["ec_conductivity"].unit == "\u03bcS/cm"  # HA's spelling (Greek mu)
+    assert by_id["air_temperature"].device_name == "Air"
+    assert by_id["ec_tds"].device_name == "Atlas Scientific EZO-EC 0x64"
     assert by_id["vessel_pressure"].unit == "bar"
     assert by_id["jacket_temperature"].address == DS18B20_ID
     assert {o.id: o.kind for o in cap.outputs} == {

@@ -23,7 +23,11 @@ def test_capability_round_trips() -> None:
                 calibration=("mid", "low", "high", "clear"),
             ),
             reactor.SensorInfo(
-                id="air_temperature", kind="temperature", name="Air temperature", device="air"
+                id="air_temperature",
+                kind="temperature",
+                name="Air temperature",
+                device="air",
+                device_name="Air",
             ),
         ),
         outputs=(

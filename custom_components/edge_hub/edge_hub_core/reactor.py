@@ -48,6 +48,7 @@ class SensorInfo:
     precision: int | None = None
     # the physical sensor this measurement comes from (a BME280 gives three measurements)
     device: str | None = None
+    device_name: str | None = None
     driver: str | None = None
     address: str | None = None
     # the `calibrate` actions the physical sensor accepts (empty: not calibratable)
@@ -59,7 +60,15 @@ class SensorInfo:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "kind": self.kind, "name": self.name}
-        for key in ("unit", "device_class", "state_class", "precision", "device", "driver"):
+        for key in (
+            "unit",
+            "device_class",
+            "state_class",
+            "precision",
+            "device",
+            "device_name",
+            "driver",
+        ):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -160,6 +169,7 @@ def parse_sensor(item: Any, where: str = "sensor") -> SensorInfo:
         state_class=_text(item, "state_class", where) if "state_class" in item else "measurement",
         precision=precision,
         device=_text(item, "device", where),
+        device_name=_text(item, "device_name", where),
         driver=_text(item, "driver", where),
         address=_text(item, "address", where),
         # actions this version does not know are ignored, not errors

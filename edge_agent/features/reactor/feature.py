@@ -73,6 +73,7 @@ class ReactorFeature(Feature):
     @staticmethod
     def _info(sensor: SensorConfig, m: MeasurementConfig) -> SensorInfo:
         cls = driver_class(sensor.driver)
+        several = len(sensor.measurements) > 1
         return SensorInfo(
             id=m.id,
             kind=m.measurement.kind,
@@ -81,7 +82,8 @@ class ReactorFeature(Feature):
             device_class=m.measurement.device_class,
             state_class=m.measurement.state_class,
             precision=m.precision,
-            device=sensor.id if len(sensor.measurements) > 1 else None,
+            device=sensor.id if several else None,
+            device_name=(sensor.name or f"{cls.title} {sensor.address_text}") if several else None,
             driver=sensor.driver,
             address=sensor.address_text,
             calibration=cls.calibration,
