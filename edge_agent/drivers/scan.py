@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import partial
 
-from edge_agent.backends.i2c import I2CBus, I2CPort
+from edge_agent.backends.i2c import I2CBus, I2CBusTimeoutError, I2CPort
 from edge_agent.backends.onewire import OneWirePort
 
 from . import ezo
@@ -38,12 +38,15 @@ class Found:
 
 
 def probe(bus: I2CBus, address: int) -> bool:
-    """Whether a device acknowledges `address`."""
+    """Whether a device acknowledges `address`. A stuck bus raises I2CBusTimeoutError: every
+    further probe would wait for the adapter's timeout too, so the scan stops there."""
     try:
         if 0x30 <= address <= 0x37 or 0x50 <= address <= 0x5F:
             bus.read(address, 1)
         else:
             bus.write(address, b"")
+    except I2CBusTimeoutError:
+        raise
     except OSError:
         return False
     return True

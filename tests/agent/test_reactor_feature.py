@@ -370,6 +370,15 @@ async def test_scan_adds_undeclared_devices_and_reannounces(running: Runner) -> 
     assert (await feature.handle_command("rescan", {}))["added"] == []
 
 
+async def test_rescan_of_a_stuck_bus_stops_at_once(running: Runner) -> None:
+    feature, _, board = await running({"backend": "sim", "sensors": []})
+    board.bus.stuck = True
+    with pytest.raises(CommandError) as err:
+        await feature.handle_command("rescan", {})
+    assert err.value.code == "bus_error"
+    assert sum(board.bus.transactions.values()) == 1
+
+
 async def test_unknown_command_is_refused(running: Runner) -> None:
     feature, _, _ = await running(board_config(SCALE, interval=10))
     with pytest.raises(CommandError) as err:

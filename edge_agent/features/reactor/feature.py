@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from edge_agent.backends.i2c import I2CPort
+from edge_agent.backends.i2c import I2CBusTimeoutError, I2CPort
 from edge_agent.backends.onewire import OneWirePort
 from edge_agent.drivers import scan
 from edge_agent.drivers.base import CalibrationError
@@ -105,6 +105,8 @@ class ReactorFeature(Feature):
                     await asyncio.sleep(self.config.rescan_interval * self._time_scale())
                     try:
                         await self.rescan()
+                    except CommandError as err:
+                        _LOGGER.warning("periodic rescan failed: %s", err)
                     except Exception:
                         _LOGGER.exception("periodic rescan failed")
                 else:
@@ -283,7 +285,10 @@ class ReactorFeature(Feature):
             found: list[scan.Found] = []
             port = self._port(self.config.bus)
             skip = {a for bus, a in known if bus == self.config.bus and isinstance(a, int)}
-            found += await scan.scan_i2c(port, skip=skip)
+            try:
+                found += await scan.scan_i2c(port, skip=skip)
+            except I2CBusTimeoutError as err:
+                raise CommandError("bus_error", f"{port.name}: {err.strerror or err}") from err
             if self.hardware.onewire is not None:
                 w1 = await scan.scan_w1(self._w1_port())
                 found += [f for f in w1 if (self.config.bus, f.address) not in known]
