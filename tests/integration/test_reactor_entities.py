@@ -224,6 +224,8 @@ async def test_a_broken_record_is_logged_not_raised(
     agent.apply("readings", {"nothing": []})
     agent.apply("future_type", {})
     agent.apply("output", {"output": "nope", "state": True})
-    assert "not applied" in caplog.text
+    assert caplog.text.count("not applied") == 1  # logged once
+    assert agent.feature is not None
+    assert agent.feature.diagnostics()["applied"]["failed"] == 1
     agent.readings(ok("ph", 7.0))
     assert hass.states.get(ENTITY["ph"]).state == "7.0"

@@ -53,7 +53,8 @@ class ReactorFeature(AgentFeature):
         self._online = ctx.is_online()
         self._unknown: set[str] = set()
         self._problems: list[str] = []
-        self.applied = {"readings": 0, "output": 0, "writes": 0, "unchanged": 0}
+        self.applied = {"readings": 0, "output": 0, "writes": 0, "unchanged": 0, "failed": 0}
+        self._apply_failed = False  # logged once
         self._cap = self._parse(capability)
 
     # --- capability ---------------------------------------------------------------------------
@@ -173,9 +174,14 @@ class ReactorFeature(AgentFeature):
                 self._apply_output(record.data)
             else:
                 return
-        except (KeyError, TypeError, ValueError) as err:  # validated upstream: a bug, not input
-            LOGGER.warning("agent %s: reactor record %s not applied: %r",
-                           self.ctx.agent_id, record.seq, err)  # fmt: skip
+        except Exception as err:
+            # records were validated upstream: this is a bug, and one record must not stop
+            # every later one (the runtime's contract: apply never raises)
+            if not self._apply_failed:
+                self._apply_failed = True
+                LOGGER.warning("agent %s: reactor record %s not applied: %r",
+                               self.ctx.agent_id, record.seq, err)  # fmt: skip
+            self.applied["failed"] += 1
             return
         self.applied[record.type] += 1
         self.ctx.schedule_save()
