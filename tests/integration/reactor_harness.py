@@ -83,6 +83,8 @@ class FakeAgent:
     seq: int = 0
 
     async def send_command(self, cmd: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.online:  # as the runtime's command channel: nothing is sent
+            raise HomeAssistantError(f"Edge agent {AGENT_ID} is offline: {cmd} was not sent.")
         self.commands.append((cmd, dict(args)))
         handler = self.handlers.get(cmd)
         if handler is None:

@@ -108,7 +108,11 @@ async def test_calibrating_while_the_agent_is_offline(hass: HomeAssistant) -> No
     agent.online = False  # gone, and the runtime has not told the feature yet
     with pytest.raises(HomeAssistantError) as err:
         await _calibrate(hass, ENTITY["ph"], step="clear")
-    assert err.value.translation_key == "agent_offline"
+    assert err.value.translation_key == "calibration_failed"
+    assert err.value.translation_placeholders == {
+        "sensor": "pH",
+        "error": "Edge agent reactor-1 is offline: calibrate was not sent.",
+    }
     # once the entities are unavailable, Home Assistant itself skips them (as for any
     # entity action): a sensor is calibrated while it answers
     agent.set_online(False)

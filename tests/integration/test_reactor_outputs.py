@@ -127,7 +127,8 @@ async def test_outputs_while_the_agent_is_offline(hass: HomeAssistant) -> None:
         await hass.services.async_call(
             "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: ENTITY["heater"]}, blocking=True
         )
-    assert err.value.translation_key == "agent_offline"
+    assert err.value.translation_key == "output_failed"
+    assert "offline" in err.value.translation_placeholders["error"]
     assert agent.commands == []
 
 

@@ -121,7 +121,7 @@ class LastSeenSensor(SensorEntity):
     _attr_device_class = SensorDeviceClass.TIMESTAMP
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_entity_registry_enabled_default = False
-    _attr_translation_key = "last_seen"
+    _attr_translation_key = "sensor_last_seen"
 
     def __init__(
         self, unique_prefix: str, device_info: DeviceInfo, device_id: str, label: str

@@ -294,7 +294,6 @@ class ReactorFeature(AgentFeature):
 
     async def _async_set_output(self, info: OutputInfo, args: dict[str, Any]) -> None:
         """Ask the agent; show what it confirms (its reply), not what was asked for."""
-        self._require_online()
         try:
             result = await self.ctx.send_command("set_output", {"output": info.id, **args})
         except HomeAssistantError as err:
@@ -322,7 +321,6 @@ class ReactorFeature(AgentFeature):
                     "steps": ", ".join(info.calibration) or "-",
                 },
             )
-        self._require_online()
         args: dict[str, Any] = {"sensor": info.id, "action": step}
         if value is not None:
             args["value"] = value
@@ -336,14 +334,6 @@ class ReactorFeature(AgentFeature):
             ) from err
         LOGGER.info("agent %s: %s calibration %s: %s", self.ctx.agent_id, info.id, step, result)
         return result
-
-    def _require_online(self) -> None:
-        if not self.ctx.is_online():
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="agent_offline",
-                translation_placeholders={"agent": self.ctx.agent_id},
-            )
 
     # --- persistence and diagnostics ----------------------------------------------------------
 
