@@ -138,6 +138,21 @@ async def test_sensors_announced_later_are_added_without_a_reload(hass: HomeAssi
     assert len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)) == 16
 
 
+async def test_readings_while_entities_are_being_added(hass: HomeAssistant) -> None:
+    _, agent = await setup_reactor(hass)
+    assert agent.feature is not None
+    new = {"id": "extra", "kind": "temperature", "name": "Extra", "unit": "°C",
+           "device_class": "temperature"}  # fmt: skip
+    agent.feature.update_capability({**CAPABILITY, "sensors": [*CAPABILITY["sensors"], new]})
+    # HA adds the new entity in a task: records keep coming meanwhile
+    agent.readings(ok("extra", 30.0), ok("ph", 6.9))
+    agent.readings(ok("extra", 31.0))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.reactor_1_extra").state == "31.0"
+    assert hass.states.get(ENTITY["ph"]).state == "6.9"
+    assert agent.feature.diagnostics()["applied"]["failed"] == 0
+
+
 async def test_a_sensor_gone_for_good_can_be_removed_by_the_user(hass: HomeAssistant) -> None:
     entry, agent = await setup_reactor(hass)
     agent.readings(ok("ph", 7.0))

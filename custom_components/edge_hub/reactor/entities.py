@@ -4,6 +4,7 @@ physical sensor. The feature pushes state into them; they never poll or compute.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
 
 from ..const import LOGGER
 from ..edge_hub_core.reactor import SensorInfo
@@ -58,33 +60,59 @@ def sensor_classes(info: SensorInfo) -> tuple[SensorDeviceClass | None, SensorSt
 Calibrate = Callable[[SensorInfo, str, float | None], Awaitable[dict[str, Any]]]
 
 
-class ReactorSensor(SensorEntity):
+@dataclass(frozen=True, slots=True)
+class EntityContext:
+    """What every entity of one board shares."""
+
+    unique_prefix: str
+    device_info: DeviceInfo
+    is_online: Callable[[], bool]
+
+
+class PushedEntity(Entity):
+    """An entity the feature writes to directly. It may write only once HA has finished
+    adding it (`live`); whatever arrived before is taken when it is added."""
+
+    live = False
+
+    def refresh(self) -> None:
+        """Take the current state (without writing)."""
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.refresh()
+        self.live = True
+
+    async def async_will_remove_from_hass(self) -> None:
+        self.live = False
+        await super().async_will_remove_from_hass()
+
+
+class ReactorSensor(PushedEntity, SensorEntity):
     """One measurement of a board."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
     def __init__(
-        self,
-        unique_prefix: str,
-        device_info: DeviceInfo,
-        info: SensorInfo,
-        state: SensorState,
-        calibrate: Calibrate,
+        self, ctx: EntityContext, info: SensorInfo, state: SensorState, calibrate: Calibrate
     ) -> None:
         self.info = info
         self.sensor_state = state
         self._calibrate = calibrate
-        self._attr_unique_id = f"{unique_prefix}_{info.id}"
-        self._attr_device_info = device_info
+        self._is_online = ctx.is_online
+        self._attr_unique_id = f"{ctx.unique_prefix}_{info.id}"
+        self._attr_device_info = ctx.device_info
         self._attr_name = info.name
         self._attr_native_unit_of_measurement = normalize_unit(info.unit)
         self._attr_device_class, self._attr_state_class = sensor_classes(info)
         self._attr_suggested_display_precision = info.precision
         if info.kind in ICON_KINDS and self._attr_device_class is None:
             self._attr_translation_key = info.kind
-        self._attr_native_value = state.value
-        self._attr_available = False
+        self.sync(ctx.is_online())
+
+    def refresh(self) -> None:
+        self.sync(self._is_online())
 
     def sync(self, online: bool) -> None:
         """Take the sensor's state (without writing it)."""
@@ -112,7 +140,7 @@ class ReactorSensor(SensorEntity):
         )
 
 
-class LastSeenSensor(SensorEntity):
+class LastSeenSensor(PushedEntity, SensorEntity):
     """When a physical sensor last answered (diagnostic, disabled by default: it changes at
     every reading, and most people only care once a sensor goes offline)."""
 
@@ -124,15 +152,23 @@ class LastSeenSensor(SensorEntity):
     _attr_translation_key = "sensor_last_seen"
 
     def __init__(
-        self, unique_prefix: str, device_info: DeviceInfo, device_id: str, label: str
+        self,
+        ctx: EntityContext,
+        device_id: str,
+        label: str,
+        source: Callable[[], tuple[SensorState, bool]],
     ) -> None:
         self.device_id = device_id
-        self._attr_unique_id = f"{unique_prefix}_{device_id}_last_seen"
-        self._attr_device_info = device_info
+        self._source = source
+        self._attr_unique_id = f"{ctx.unique_prefix}_{device_id}_last_seen"
+        self._attr_device_info = ctx.device_info
         self._attr_translation_placeholders = {"sensor": label}
         self._attr_available = False
         self._attr_native_value = None
         self._shown: tuple[Any, ...] = ()
+
+    def refresh(self) -> None:
+        self.sync(*self._source())
 
     def sync(self, state: SensorState, online: bool) -> bool:
         """Take `state`'s last-seen time and status; whether they changed."""

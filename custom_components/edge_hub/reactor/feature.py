@@ -9,6 +9,7 @@ no lookup by entity id.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
@@ -27,7 +28,7 @@ from ..edge_hub_core.reactor import (
     SensorInfo,
     parse_capability,
 )
-from .entities import LastSeenSensor, ReactorSensor
+from .entities import EntityContext, LastSeenSensor, ReactorSensor
 from .model import OutputState, SensorState
 from .outputs import OutputNumber, OutputSwitch
 
@@ -103,7 +104,7 @@ class ReactorFeature(AgentFeature):
         add = self._add.get(platform)
         if add is None:
             return
-        device_info = self.ctx.device_info
+        ectx = EntityContext(self._prefix, self.ctx.device_info, self._is_online)
         entities: list[Any] = []
         new_last_seen: list[LastSeenSensor] = []
         if platform is Platform.SENSOR:
@@ -111,20 +112,19 @@ class ReactorFeature(AgentFeature):
                 state = self._sensors.setdefault(info.id, SensorState())
                 self._unknown.discard(info.id)
                 self._infos[info.id] = info
-                state.entity = entity = ReactorSensor(
-                    self._prefix, device_info, info, state, self.async_calibrate
-                )
-                entity.sync(self._online)
+                state.entity = entity = ReactorSensor(ectx, info, state, self.async_calibrate)
                 entities.append(entity)
                 device_id = info.device_id
                 self._device_of[info.id] = device_id
                 if device_id not in self._last_seen:
                     label = info.device_name or info.name
-                    last_seen = LastSeenSensor(self._prefix, device_info, device_id, label)
+                    last_seen = LastSeenSensor(
+                        ectx, device_id, label, partial(self._last_seen_source, device_id)
+                    )
                     self._last_seen[device_id] = last_seen
                     new_last_seen.append(last_seen)
             for last_seen in new_last_seen:  # once all its measurements are known
-                last_seen.sync(self._device_state(last_seen.device_id), self._online)
+                last_seen.refresh()
                 entities.append(last_seen)
         else:
             kinds = {Platform.SWITCH: True, Platform.NUMBER: False}
@@ -134,8 +134,8 @@ class ReactorFeature(AgentFeature):
                 out_state = self._outputs.setdefault(output.id, OutputState())
                 self._output_infos[output.id] = output
                 cls = OutputSwitch if platform is Platform.SWITCH else OutputNumber
-                control = cls(self._prefix, device_info, output, out_state, self._async_set_output)
-                control.sync(self._online)
+                control = cls(ectx, output, out_state, self._async_set_output)
+                control.refresh()
                 out_state.entity = control
                 entities.append(control)
         if entities:
@@ -219,13 +219,13 @@ class ReactorFeature(AgentFeature):
                 self._log_transition(sensor_id, status, error)
             state.value, state.status, state.error = value, status, error
             entity = state.entity
-            if entity is not None and entity.hass is not None:
+            if entity is not None and entity.live:
                 entity.show(online)
                 writes += 1
         if touched_devices:
             for device_id in touched_devices:
                 entity = self._last_seen.get(device_id)
-                if entity is not None and entity.hass is not None:
+                if entity is not None and entity.live:
                     entity.show(self._device_state(device_id), online)
         self.applied["writes"] += writes
         self.applied["unchanged"] += unchanged
@@ -238,6 +238,12 @@ class ReactorFeature(AgentFeature):
                          self.ctx.agent_id, sensor_id)  # fmt: skip
             self._unknown.add(sensor_id)
         return self._sensors.setdefault(sensor_id, SensorState())
+
+    def _is_online(self) -> bool:
+        return self._online
+
+    def _last_seen_source(self, device_id: str) -> tuple[SensorState, bool]:
+        return self._device_state(device_id), self._online
 
     def _device_state(self, device_id: str) -> SensorState:
         """The freshest state among the measurements of one physical sensor."""
@@ -272,7 +278,7 @@ class ReactorFeature(AgentFeature):
             return
         out_state.state, out_state.value = state, value
         entity = out_state.entity
-        if entity is not None and entity.hass is not None:
+        if entity is not None and entity.live:
             entity.show(self._online)
 
     # --- availability -------------------------------------------------------------------------
@@ -281,13 +287,13 @@ class ReactorFeature(AgentFeature):
         online = self._online = self.ctx.is_online()
         for state in self._sensors.values():
             entity = state.entity
-            if entity is not None and entity.hass is not None and not entity.displays(online):
+            if entity is not None and entity.live and not entity.displays(online):
                 entity.show(online)
         for device_id, last_seen in self._last_seen.items():
-            if last_seen.hass is not None:
+            if last_seen.live:
                 last_seen.show(self._device_state(device_id), online)
         for out_state in self._outputs.values():
-            if out_state.entity is not None and out_state.entity.hass is not None:
+            if out_state.entity is not None and out_state.entity.live:
                 out_state.entity.show(online)
 
     # --- commands -----------------------------------------------------------------------------

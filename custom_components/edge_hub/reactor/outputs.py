@@ -10,17 +10,15 @@ from homeassistant.components.number import NumberDeviceClass, NumberEntity, Num
 from homeassistant.components.number.const import DEVICE_CLASS_UNITS as NUMBER_DEVICE_CLASS_UNITS
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
 
 from ..edge_hub_core.reactor import OUTPUT_PWM, OutputInfo
-from .entities import normalize_unit
+from .entities import EntityContext, PushedEntity, normalize_unit
 from .model import OutputState
 
 SetOutput = Callable[[OutputInfo, dict[str, Any]], Awaitable[None]]
 
 
-class _OutputEntity(Entity):
+class _OutputEntity(PushedEntity):
     """What the switch and the number share."""
 
     _attr_has_entity_name = True
@@ -30,32 +28,26 @@ class _OutputEntity(Entity):
     output_state: OutputState
 
     def _init(
-        self,
-        unique_prefix: str,
-        device_info: DeviceInfo,
-        info: OutputInfo,
-        state: OutputState,
-        set_output: SetOutput,
+        self, ctx: EntityContext, info: OutputInfo, state: OutputState, set_output: SetOutput
     ) -> None:
         self.info = info
         self.output_state = state
         self._set_output = set_output
-        self._attr_unique_id = f"{unique_prefix}_output_{info.id}"
-        self._attr_device_info = device_info
+        self._is_online = ctx.is_online
+        self._attr_unique_id = f"{ctx.unique_prefix}_output_{info.id}"
+        self._attr_device_info = ctx.device_info
         self._attr_name = info.name
 
 
 class OutputSwitch(_OutputEntity, SwitchEntity):
     def __init__(
-        self,
-        unique_prefix: str,
-        device_info: DeviceInfo,
-        info: OutputInfo,
-        state: OutputState,
-        set_output: SetOutput,
+        self, ctx: EntityContext, info: OutputInfo, state: OutputState, set_output: SetOutput
     ) -> None:
-        self._init(unique_prefix, device_info, info, state, set_output)
+        self._init(ctx, info, state, set_output)
         self._attr_available = False
+
+    def refresh(self) -> None:
+        self.sync(self._is_online())
 
     def sync(self, online: bool) -> None:
         self._attr_is_on = self.output_state.state
@@ -86,14 +78,9 @@ def number_device_class(info: OutputInfo) -> NumberDeviceClass | None:
 
 class OutputNumber(_OutputEntity, NumberEntity):
     def __init__(
-        self,
-        unique_prefix: str,
-        device_info: DeviceInfo,
-        info: OutputInfo,
-        state: OutputState,
-        set_output: SetOutput,
+        self, ctx: EntityContext, info: OutputInfo, state: OutputState, set_output: SetOutput
     ) -> None:
-        self._init(unique_prefix, device_info, info, state, set_output)
+        self._init(ctx, info, state, set_output)
         self._attr_available = False
         self._attr_native_min_value = info.minimum if info.minimum is not None else 0.0
         self._attr_native_max_value = info.maximum if info.maximum is not None else 100.0
@@ -102,6 +89,9 @@ class OutputNumber(_OutputEntity, NumberEntity):
         self._attr_native_unit_of_measurement = normalize_unit(info.unit)
         self._attr_device_class = number_device_class(info)
         self._attr_mode = NumberMode.SLIDER if info.kind == OUTPUT_PWM else NumberMode.BOX
+
+    def refresh(self) -> None:
+        self.sync(self._is_online())
 
     def sync(self, online: bool) -> None:
         self._attr_native_value = self.output_state.value
