@@ -1,0 +1,369 @@
+"""python -m demo_lib [--check] [--screenshot-to FILE --cdp-port PORT]
+
+Run by ./scripts/demo inside the demo's Home Assistant environment (see scripts/demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Coroutine
+import contextlib
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from . import broker, flows, haconfig, procs, screenshot
+from .families import FAMILIES, MQTT_FLOW
+from .ha import HAError, HomeAssistant
+from .settings import HOST, PASSWORD, USER_NAME, USERNAME, Settings
+from .spec import Family
+
+REPO = Path(__file__).resolve().parents[2]
+DASHBOARD_PATH = "/edge-hub/demo"
+EDGE_HUB_KINDS = ("inverter", "goal_sensor", "edge_agent")
+NOT_LIVE = ("unavailable", "unknown")
+# hass always says these; anything else at WARNING or above is worth a look
+EXPECTED_WARNINGS = (
+    "Skipping pip installation of required modules",
+    "We found a custom integration edge_hub which has not been tested",
+)
+
+
+class DemoError(Exception):
+    pass
+
+
+def say(msg: str) -> None:
+    print(f"\033[1m[demo]\033[0m {msg}", flush=True)
+
+
+def _elapsed(t0: float) -> str:
+    return f"{time.time() - t0:.1f} s"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+async def _wait_port(port: int, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _reader, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise DemoError(f"{what} is not listening on {HOST}:{port}") from None
+            await asyncio.sleep(0.2)
+        else:
+            writer.close()
+            return
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # the orchestrator's own; children use what is installed
+    return env
+
+
+class Demo:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.settings = Settings.from_env(REPO)
+        self.t0 = float(os.environ.get("EDGE_HUB_DEMO_T0") or time.time())
+        self.sup = procs.Supervisor(self.settings.run, self.settings.logs)
+        self.active: list[Family] = []
+        self.skipped: list[tuple[Family, list[str]]] = []
+        self.hass_log = self.settings.logs / "hass.log"
+        self.hass_log_start = 0
+
+    # --- preparation ---
+    def prepare(self) -> bool:
+        s = self.settings
+        stopped = procs.stop_leftovers(s.run)
+        if stopped:
+            say(f"stopped what a previous run left running: {', '.join(stopped)}")
+        busy = [
+            f"{name} {port}"
+            for name, port in (
+                ("HA", s.ha_port),
+                ("MQTT", s.mqtt_port),
+                ("Modbus", s.modbus_port),
+            )
+            if not _port_free(port)
+        ]
+        if busy:
+            raise DemoError(
+                f"ports in use on {HOST}: {', '.join(busy)} (another demo or Home Assistant "
+                "running? set EDGE_HUB_DEMO_HA_PORT / _MQTT_PORT / _MODBUS_PORT to move)"
+            )
+        s.run.mkdir(parents=True, exist_ok=True)
+        s.logs.mkdir(parents=True, exist_ok=True)
+        s.state.mkdir(parents=True, exist_ok=True)
+        for family in FAMILIES:
+            missing = family.missing(REPO)
+            if missing:
+                self.skipped.append((family, missing))
+            else:
+                self.active.append(family)
+        for family in self.active:
+            for process in family.processes:
+                for template, target in process.files:
+                    out = Path(s.render(target))
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_text(s.render((REPO / template).read_text()))
+            for probe in family.probes:
+                argv = [s.render(a) for a in probe]
+                done = subprocess.run(
+                    argv, capture_output=True, text=True, env=_child_env(), check=False
+                )
+                if done.returncode != 0:
+                    raise DemoError(
+                        f"{family.name}: `{' '.join(argv)}` failed "
+                        f"(exit {done.returncode}):\n{(done.stdout + done.stderr).strip()}"
+                    )
+        return haconfig.write(s)
+
+    # --- processes ---
+    async def start_processes(self) -> None:
+        s = self.settings
+        name, argv = broker.command(s)
+        await self.sup.start(name, argv, env=_child_env(), tier=0)
+        await _wait_port(s.mqtt_port, 20, name)
+        say(f"{name} listening on {HOST}:{s.mqtt_port}")
+        # Home Assistant takes longest: start it before the devices
+        self.hass_log_start = self.hass_log.stat().st_size if self.hass_log.exists() else 0
+        await self.sup.start(
+            "hass",
+            ["hass", "--config", str(s.config), "--skip-pip", "--log-no-color"],
+            env=_child_env(),
+        )
+        for family in self.active:
+            for process in family.processes:
+                argv = [s.render(a) for a in process.argv]
+                await self.sup.start(process.name, argv, env=_child_env(), cwd=REPO)
+        for family in self.active:
+            for process in family.processes:
+                if process.wait_port:
+                    await _wait_port(int(s.values[process.wait_port]), 30, process.name)
+
+    # --- Home Assistant ---
+    async def login(self, ha: HomeAssistant, fresh: bool) -> None:
+        await ha.wait_http(600 if fresh else 180)
+        say(f"Home Assistant answers on {ha.url} ({_elapsed(self.t0)})")
+        steps = await ha.onboarding_steps()
+        if steps is not None and not steps.get("user", True):
+            await ha.onboard_user(USER_NAME, USERNAME, PASSWORD)
+            say(f"onboarding: created the owner account {USERNAME!r}")
+        else:
+            await ha.login(USERNAME, PASSWORD)
+        if steps is not None:
+            for step in ("core_config", "analytics", "integration"):
+                if not steps.get(step, True):
+                    await ha.onboard_step(step)
+            say("onboarding: done")
+        config = await ha.wait_running(300)
+        say(f"Home Assistant {config['version']} running ({_elapsed(self.t0)})")
+
+    async def configure(self, ha: HomeAssistant) -> None:
+        s = self.settings
+        outcome = await flows.drive(ha, MQTT_FLOW, s, 60)
+        say(f"MQTT integration: {outcome}")
+        await self.wait_entries_loaded(ha, "mqtt", 60)
+        options = await flows.menu_options(ha, "edge_hub")
+        if list(options) != list(EDGE_HUB_KINDS):
+            raise DemoError(f"Edge Hub's menu offers {options}, expected {list(EDGE_HUB_KINDS)}")
+        say(f"Edge Hub is offered in Settings → Devices & services: {', '.join(options)}")
+        for family in self.active:
+            for flow in family.flows:
+                outcome = await flows.drive(ha, flow, s, 120)
+                say(f"{family.name}: {outcome}")
+
+    async def wait_entries_loaded(self, ha: HomeAssistant, domain: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = await ha.entries(domain)
+            bad = [f"{e['title']}: {e['state']}" for e in entries if e["state"] != "loaded"]
+            if entries and not bad:
+                return
+            if time.monotonic() > deadline:
+                raise DemoError(f"{domain} entries not loaded: {bad or 'none'}")
+            await asyncio.sleep(0.5)
+
+    async def wait_live(self, ha: HomeAssistant, timeout: float) -> None:
+        """Every active family's `live` entities show a state."""
+        wanted = [(f.name, e) for f in self.active for e in f.live]
+        deadline = time.monotonic() + timeout
+        while True:
+            states = await ha.states()
+            waiting = [
+                f"{fam}: {eid} = {states.get(eid, {}).get('state', 'missing')}"
+                for fam, eid in wanted
+                if states.get(eid, {}).get("state", "unavailable") in NOT_LIVE
+            ]
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                lines = "\n  ".join(waiting)
+                raise DemoError(f"not live after {timeout:.0f} s:\n  {lines}")
+            await asyncio.sleep(1)
+
+    def log_problems(self) -> tuple[list[str], list[str]]:
+        """(errors, unexpected warnings) in hass's log since this run started it."""
+        try:
+            with self.hass_log.open("rb") as log:
+                log.seek(self.hass_log_start)
+                lines = log.read().decode(errors="replace").splitlines()
+        except OSError:
+            return [], []
+        errors = [ln for ln in lines if " ERROR " in ln or " CRITICAL " in ln]
+        warnings = [
+            ln for ln in lines if " WARNING " in ln and not any(w in ln for w in EXPECTED_WARNINGS)
+        ]
+        return errors, warnings
+
+    def report(self) -> None:
+        s = self.settings
+        for family in self.active:
+            say(f"  ✔ {family.name}: {family.summary}")
+        for family, missing in self.skipped:
+            say(f"  · {family.name}: not on this branch yet (no {', '.join(missing)})")
+        print(
+            f"\n  Home Assistant:  {s.ha_url}{DASHBOARD_PATH}\n"
+            f"  login:           {USERNAME} / {PASSWORD}  "
+            f"(a browser on this machine is let in without it)\n"
+            f"  MQTT broker:     {HOST}:{s.mqtt_port}\n"
+            f"  logs:            {s.logs.relative_to(REPO)}/  (HA: hass.log)\n",
+            flush=True,
+        )
+
+    # --- the run ---
+    async def run(self) -> int:
+        fresh = self.prepare()
+        s = self.settings
+        say("first start: Home Assistant sets itself up (a minute or two)" if fresh else "starting")
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            ha = HomeAssistant(session, s.ha_url)
+            watcher = asyncio.ensure_future(self.sup.watch())
+            try:
+                await _first(watcher, self.setup(ha, fresh))
+                say(f"ready in {_elapsed(self.t0)}")
+                self.report()
+                if not self.args.check:
+                    say("Ctrl-C stops everything")
+                    await watcher
+                    return 0
+                await _first(watcher, self.check(ha))
+                return 0
+            finally:
+                watcher.cancel()
+
+    async def setup(self, ha: HomeAssistant, fresh: bool) -> None:
+        await self.start_processes()
+        await self.login(ha, fresh)
+        await self.configure(ha)
+
+    async def check(self, ha: HomeAssistant) -> None:
+        await self.wait_entries_loaded(ha, "mqtt", 30)
+        if any(f.flows for f in self.active):
+            await self.wait_entries_loaded(ha, "edge_hub", 60)
+        await self.wait_live(ha, 180)
+        live = sum(len(f.live) for f in self.active)
+        say(f"check: HA up, MQTT loaded, Edge Hub menu ok, {live} device entities live")
+        if self.args.screenshot_to:
+            png, shown = await screenshot.capture(
+                self.args.cdp_port, f"{self.settings.ha_url}{DASHBOARD_PATH}"
+            )
+            await asyncio.to_thread(Path(self.args.screenshot_to).write_bytes, png)
+            say(
+                f"screenshot of {DASHBOARD_PATH}: {shown.get('cards')} cards, "
+                f"{shown.get('charts')} graphs, {len(png) // 1024} KiB"
+            )
+            for warning in shown.get("warnings", []):
+                say(f"  dashboard warning: {warning}")
+        errors, warnings = self.log_problems()
+        for line in warnings:
+            say(f"  log warning: {line[:300]}")
+        if errors:
+            raise DemoError("Home Assistant logged errors:\n  " + "\n  ".join(errors[:20]))
+        say(f"check passed ({_elapsed(self.t0)})")
+
+
+async def _first(watcher: asyncio.Future[None], work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` unless a child process fails first (then raise that failure)."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    if watcher in done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        watcher.result()
+    await task
+
+
+async def amain(args: argparse.Namespace) -> int:
+    demo = Demo(args)
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    assert main is not None
+    interrupted = False
+
+    def _interrupt() -> None:
+        nonlocal interrupted
+        if interrupted:
+            return  # already stopping: a second Ctrl-C must not cut that short
+        interrupted = True
+        main.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, _interrupt)
+    code = 1
+    try:
+        code = await demo.run()
+    except asyncio.CancelledError:
+        code = 1 if args.check else 0
+    except (DemoError, HAError, flows.FlowError, procs.ChildExitedError, ValueError) as err:
+        say(f"\033[31mFAILED:\033[0m {err}")
+        code = 1
+    except screenshot.ScreenshotError as err:
+        say(f"\033[31mFAILED (screenshot):\033[0m {err}")
+        code = 1
+    finally:
+        if demo.sup.children:
+            say("stopping everything" + (" (interrupted)" if interrupted else ""))
+            await asyncio.shield(demo.sup.stop_all())
+            say("stopped")
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="demo_lib")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--screenshot-to")
+    parser.add_argument("--cdp-port", type=int, default=0)
+    args = parser.parse_args()
+    # ./scripts/demo forwards the signals it gets to this process
+    pid_file = REPO / ".demo" / "run" / "orchestrator.pid"
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(str(os.getpid()))
+    try:
+        return asyncio.run(amain(args))
+    finally:
+        pid_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
