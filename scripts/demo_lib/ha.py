@@ -175,8 +175,9 @@ class HomeAssistant:
         result: list[dict[str, Any]] = await self.request("GET", "/api/states")
         return {s["entity_id"]: s for s in result}
 
-    async def error_log(self) -> str:
-        text: str = await self.request("GET", "/api/error_log")
+    async def render_template(self, template: str) -> str:
+        """HA's rendering of `template` (HAError with HA's message if it does not render)."""
+        text: str = await self.request("POST", "/api/template", {"template": template})
         return text
 
     # --- WebSocket: what REST does not offer (flows started by discovery) ---

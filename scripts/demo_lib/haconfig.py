@@ -14,6 +14,25 @@ from pathlib import Path
 
 from .settings import Settings
 
+# Since 2026.11 HA keeps its HTTP settings in its own storage: YAML is read once, on the first
+# start, and applied as a "pending" config that HA reverts after 5 minutes (to its default:
+# every interface) unless it is confirmed; the demo confirms it over the WebSocket API
+# (__main__.Demo.secure_http). On later starts YAML is ignored, so it is written only once.
+HTTP_YAML = """
+http:
+  server_host: $host
+  server_port: $ha_port
+"""
+
+
+def http_migrated(config: Path) -> bool:
+    """Whether HA has already taken the HTTP settings into its storage."""
+    try:
+        stored = json.loads((config / ".storage" / "http").read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(stored.get("data", {}).get("yaml_migration_done"))
+
 
 def _link(link: Path, target: Path) -> None:
     rel = os.path.relpath(target, link.parent)
@@ -31,7 +50,10 @@ def write(settings: Settings) -> bool:
     fresh = not (config / ".storage").exists()
     config.mkdir(parents=True, exist_ok=True)
     template = (settings.repo / "demo" / "configuration.yaml").read_text()
-    (config / "configuration.yaml").write_text(settings.render(template))
+    rendered = settings.render(template)
+    if not http_migrated(config):
+        rendered += settings.render(HTTP_YAML)
+    (config / "configuration.yaml").write_text(rendered)
     _link(
         config / "custom_components" / "edge_hub", settings.repo / "custom_components" / "edge_hub"
     )
