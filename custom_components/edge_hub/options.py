@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from homeassistant.config_entries import OptionsFlow
 
+from .agent.options import AgentOptionsFlow
 from .const import EntryKind
 
-OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {}
+OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {
+    EntryKind.EDGE_AGENT: AgentOptionsFlow,
+}
