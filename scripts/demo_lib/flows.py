@@ -102,7 +102,9 @@ async def _answer_until_done(
 
 
 def _with_defaults(schema: list[dict[str, Any]], answer: dict[str, Any]) -> dict[str, Any]:
-    """The answer over the form's defaults (nested sections too), as the UI fills a form in."""
+    """What the UI sends for this form: the answer's values over the form's defaults and
+    suggested values (nested sections too), and only the fields the form has - an answer may
+    name a field that another HA version's form lacks (MQTT's other_settings in 2026.2)."""
     filled: dict[str, Any] = {}
     for field in schema:
         name = field.get("name")
@@ -113,12 +115,11 @@ def _with_defaults(schema: list[dict[str, Any]], answer: dict[str, Any]) -> dict
             filled[name] = _with_defaults(field.get("schema") or [], dict(given))
         elif name in answer:
             filled[name] = answer[name]
-        elif "default" in field:
+        elif field.get("default") is not None:
             filled[name] = field["default"]
-        elif "suggested_value" in (field.get("description") or {}):
+        elif (field.get("description") or {}).get("suggested_value") is not None:
             filled[name] = field["description"]["suggested_value"]
-    # answers for fields the schema does not list are passed on (HA reports them if wrong)
-    return {**answer, **filled}
+    return filled
 
 
 async def _abort_quietly(ha: HomeAssistant, flow_id: str) -> None:
