@@ -9,6 +9,7 @@ import argparse
 import asyncio
 from collections.abc import Coroutine
 import contextlib
+import dataclasses
 import os
 from pathlib import Path
 import signal
@@ -99,6 +100,7 @@ class Demo:
         self.skipped: list[tuple[Family, list[str]]] = []
         self.hass_log = self.settings.logs / "hass.log"
         self.hass_log_start = 0
+        self.broker = ""
 
     # --- preparation ---
     def prepare(self) -> bool:
@@ -119,6 +121,13 @@ class Demo:
             raise DemoError(
                 f"ports in use on {HOST}: {', '.join(busy)} (another demo or Home Assistant "
                 "running? set EDGE_HUB_DEMO_HA_PORT / _MQTT_PORT / _MODBUS_PORT to move)"
+            )
+        stored = haconfig.stored_http_address(s.config)
+        if stored is not None and stored != ([HOST], s.ha_port):
+            raise DemoError(
+                f"this demo's Home Assistant listens on {stored[0]} port {stored[1]} (set at "
+                f"its first start), not {HOST}:{s.ha_port}: use that port, or start afresh "
+                "with ./scripts/demo --reset"
             )
         s.run.mkdir(parents=True, exist_ok=True)
         s.logs.mkdir(parents=True, exist_ok=True)
@@ -150,7 +159,9 @@ class Demo:
     # --- processes ---
     async def start_processes(self) -> None:
         s = self.settings
-        name, argv = broker.command(s)
+        name, argv, protocol = broker.command(s)
+        self.broker = name
+        self.settings = s = dataclasses.replace(s, mqtt_protocol=protocol)
         await self.sup.start(name, argv, env=_child_env(), tier=0)
         await _wait_port(s.mqtt_port, 20, name)
         say(f"{name} listening on {HOST}:{s.mqtt_port}")
@@ -228,7 +239,7 @@ class Demo:
         s = self.settings
         outcome = await flows.drive(ha, MQTT_FLOW, s, 60)
         say(f"MQTT integration: {outcome}")
-        await self.wait_entries_loaded(ha, "mqtt", 60)
+        await self.wait_mqtt_connected(ha, 60)
         options = await flows.menu_options(ha, "edge_hub")
         if list(options) != list(EDGE_HUB_KINDS):
             raise DemoError(f"Edge Hub's menu offers {options}, expected {list(EDGE_HUB_KINDS)}")
@@ -247,6 +258,20 @@ class Demo:
                 return
             if time.monotonic() > deadline:
                 raise DemoError(f"{domain} entries not loaded: {bad or 'none'}")
+            await asyncio.sleep(0.5)
+
+    async def wait_mqtt_connected(self, ha: HomeAssistant, timeout: float) -> None:
+        """The MQTT entry is loaded and HA's client is connected to the demo's broker (as its
+        diagnostics say)."""
+        await self.wait_entries_loaded(ha, "mqtt", timeout)
+        [entry] = await ha.entries("mqtt")
+        deadline = time.monotonic() + timeout
+        while not (await ha.diagnostics(entry["entry_id"]))["data"].get("connected"):
+            if time.monotonic() > deadline:
+                raise DemoError(
+                    f"HA's MQTT client is not connected to {HOST}:{self.settings.mqtt_port} "
+                    "(see .demo/logs/hass.log and the broker's log)"
+                )
             await asyncio.sleep(0.5)
 
     async def wait_live(self, ha: HomeAssistant, timeout: float) -> None:
@@ -307,7 +332,7 @@ class Demo:
             f"\n  Home Assistant:  {s.ha_url}{DASHBOARD_PATH}\n"
             f"  login:           {USERNAME} / {PASSWORD}  "
             f"(a browser on this machine is let in without it)\n"
-            f"  MQTT broker:     {HOST}:{s.mqtt_port}\n"
+            f"  MQTT broker:     {HOST}:{s.mqtt_port} ({self.broker})\n"
             f"  logs:            {s.logs.relative_to(REPO)}/  (HA: hass.log)\n",
             flush=True,
         )
@@ -339,12 +364,12 @@ class Demo:
         await self.configure(ha)
 
     async def check(self, ha: HomeAssistant) -> None:
-        await self.wait_entries_loaded(ha, "mqtt", 30)
+        await self.wait_mqtt_connected(ha, 30)
         if any(f.flows for f in self.active):
             await self.wait_entries_loaded(ha, "edge_hub", 60)
         await self.wait_live(ha, 180)
         live = sum(len(f.live) for f in self.active)
-        say(f"check: HA up, MQTT loaded, Edge Hub menu ok, {live} device entities live")
+        say(f"check: HA up, MQTT connected, Edge Hub menu ok, {live} device entities live")
         await self.check_dashboard(ha)
         if self.args.screenshot_to:
             png, shown = await screenshot.capture(

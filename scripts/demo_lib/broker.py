@@ -20,8 +20,9 @@ def mosquitto() -> str | None:
     return found
 
 
-def command(settings: Settings) -> tuple[str, list[str]]:
-    """(a name for the console, argv) of the broker to run, its config written under run/."""
+def command(settings: Settings) -> tuple[str, list[str], str]:
+    """(a name for the console, argv, the MQTT protocol version HA should speak to it) of the
+    broker to run, its config written under run/."""
     forced = os.environ.get("EDGE_HUB_DEMO_BROKER", "")
     binary = mosquitto()
     if binary and forced != "amqtt":
@@ -37,7 +38,7 @@ def command(settings: Settings) -> tuple[str, list[str]]:
             f"user {_user()}\n"
             "log_dest stdout\nlog_type error\nlog_type warning\nlog_type notice\n"
         )
-        return "mosquitto", [binary, "-c", str(conf)]
+        return "mosquitto", [binary, "-c", str(conf)], "5"
     _ensure_amqtt()
     conf = settings.run / "amqtt.yaml"
     conf.write_text(
@@ -52,7 +53,8 @@ def command(settings: Settings) -> tuple[str, list[str]]:
         "    sys_interval: 0\n"
     )
     amqtt = Path(sys.executable).with_name("amqtt")
-    return "amqtt", [str(amqtt), "-c", str(conf)]
+    # amqtt speaks MQTT 3.1.1 only
+    return "amqtt", [str(amqtt), "-c", str(conf)], "3.1.1"
 
 
 def _user() -> str:

@@ -23,6 +23,7 @@ MQTT_FLOW = Flow(
         "broker": {
             "broker": "$mqtt_host",
             "port": "$mqtt_port",
+            "protocol": "$mqtt_protocol",
             # plain TCP on loopback: no client certificate, no broker certificate to verify
             "other_settings": {"set_client_cert": False, "set_ca_cert": "off"},
         }

@@ -168,8 +168,12 @@ class HomeAssistant:
         )
         return result
 
-    async def remove_entry(self, entry_id: str) -> None:
-        await self.request("DELETE", f"/api/config/config_entries/entry/{entry_id}")
+    async def diagnostics(self, entry_id: str) -> dict[str, Any]:
+        """An entry's diagnostics (what Settings → Devices & services lets a user download)."""
+        result: dict[str, Any] = await self.request(
+            "GET", f"/api/diagnostics/config_entry/{entry_id}"
+        )
+        return result
 
     async def states(self) -> dict[str, dict[str, Any]]:
         result: list[dict[str, Any]] = await self.request("GET", "/api/states")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -25,13 +26,28 @@ http:
 """
 
 
+def _stored_http(config: Path) -> dict[str, Any]:
+    try:
+        stored: dict[str, Any] = json.loads((config / ".storage" / "http").read_text())
+    except (OSError, ValueError):
+        return {}
+    data: dict[str, Any] = stored.get("data") or {}
+    return data
+
+
 def http_migrated(config: Path) -> bool:
     """Whether HA has already taken the HTTP settings into its storage."""
-    try:
-        stored = json.loads((config / ".storage" / "http").read_text())
-    except (OSError, ValueError):
-        return False
-    return bool(stored.get("data", {}).get("yaml_migration_done"))
+    return bool(_stored_http(config).get("yaml_migration_done"))
+
+
+def stored_http_address(config: Path) -> tuple[list[str] | None, int | None] | None:
+    """(hosts, port) HA will listen on at its next start, once it has taken them in."""
+    data = _stored_http(config)
+    if not data.get("yaml_migration_done"):
+        return None
+    pending = data.get("pending")
+    active = pending if pending and pending.get("error") is None else data.get("stable") or {}
+    return active.get("server_host"), active.get("server_port")
 
 
 def _link(link: Path, target: Path) -> None:

@@ -27,6 +27,8 @@ class Settings:
     ha_port: int = 8123
     mqtt_port: int = 18883
     modbus_port: int = 15020
+    #: what HA's MQTT client speaks: its default (5) to mosquitto, 3.1.1 to amqtt
+    mqtt_protocol: str = "5"
 
     @classmethod
     def from_env(cls, repo: Path) -> Settings:
@@ -73,6 +75,7 @@ class Settings:
             "ha_port": self.ha_port,
             "mqtt_host": HOST,
             "mqtt_port": self.mqtt_port,
+            "mqtt_protocol": self.mqtt_protocol,
             "modbus_port": self.modbus_port,
             "demo": str(self.demo),
             "run": str(self.run),
