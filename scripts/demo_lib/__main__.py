@@ -351,12 +351,27 @@ class Demo:
                 self.report()
                 if not self.args.check:
                     say("Ctrl-C stops everything")
-                    await watcher
+                    live = asyncio.ensure_future(self.tell_when_live(ha))
+                    try:
+                        await watcher
+                    finally:
+                        live.cancel()
                     return 0
                 await _first(watcher, self.check(ha))
                 return 0
             finally:
                 watcher.cancel()
+
+    async def tell_when_live(self, ha: HomeAssistant) -> None:
+        """Say when every device shows live states (or which do not), without stopping."""
+        if not any(f.live for f in self.active):
+            return
+        try:
+            await self.wait_live(ha, 180)
+        except (DemoError, HAError) as err:
+            say(f"\033[33mstill waiting:\033[0m {err}")
+        else:
+            say("every device of the demo shows live states")
 
     async def setup(self, ha: HomeAssistant, fresh: bool) -> None:
         await self.start_processes()
