@@ -108,15 +108,19 @@ class Demo:
         stopped = procs.stop_leftovers(s.run)
         if stopped:
             say(f"stopped what a previous run left running: {', '.join(stopped)}")
-        busy = [
-            f"{name} {port}"
-            for name, port in (
-                ("HA", s.ha_port),
-                ("MQTT", s.mqtt_port),
-                ("Modbus", s.modbus_port),
-            )
-            if not _port_free(port)
+        for family in FAMILIES:
+            missing = family.missing(REPO)
+            if missing:
+                self.skipped.append((family, missing))
+            else:
+                self.active.append(family)
+        ports = [("HA", s.ha_port), ("MQTT", s.mqtt_port)] + [
+            (p.name, int(s.values[p.wait_port]))
+            for f in self.active
+            for p in f.processes
+            if p.wait_port
         ]
+        busy = [f"{name} {port}" for name, port in ports if not _port_free(port)]
         if busy:
             raise DemoError(
                 f"ports in use on {HOST}: {', '.join(busy)} (another demo or Home Assistant "
@@ -132,12 +136,6 @@ class Demo:
         s.run.mkdir(parents=True, exist_ok=True)
         s.logs.mkdir(parents=True, exist_ok=True)
         s.state.mkdir(parents=True, exist_ok=True)
-        for family in FAMILIES:
-            missing = family.missing(REPO)
-            if missing:
-                self.skipped.append((family, missing))
-            else:
-                self.active.append(family)
         for family in self.active:
             for process in family.processes:
                 for template, target in process.files:
