@@ -339,7 +339,12 @@ class Demo:
     async def run(self) -> int:
         fresh = self.prepare()
         s = self.settings
-        say("first start: Home Assistant sets itself up (a minute or two)" if fresh else "starting")
+        say(
+            f"first start: a new Home Assistant in {s.config.relative_to(REPO)}/ "
+            "(onboarding, MQTT and the devices are set up through its API)"
+            if fresh
+            else f"starting (reusing {s.demo.relative_to(REPO)}/)"
+        )
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             ha = HomeAssistant(session, s.ha_url)
             watcher = asyncio.ensure_future(self.sup.watch())
