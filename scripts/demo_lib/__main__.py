@@ -21,39 +21,15 @@ from typing import Any
 
 import aiohttp
 
-from . import broker, dashboard, flows, haconfig, procs, screenshot
+from . import broker, checks, flows, haconfig, hasetup, procs, screenshot
+from .common import REPO, DemoError, say
 from .families import FAMILIES, MQTT_FLOW
 from .ha import HAError, HomeAssistant
-from .settings import HOST, PASSWORD, USER_NAME, USERNAME, Settings
+from .settings import HOST, PASSWORD, USERNAME, Settings
 from .spec import Family
 
-REPO = Path(__file__).resolve().parents[2]
 DASHBOARD_PATH = "/edge-hub/demo"
 EDGE_HUB_KINDS = ("inverter", "goal_sensor", "edge_agent")
-NOT_LIVE = ("unavailable", "unknown")
-# hass always says these; anything else at WARNING or above is worth a look
-EXPECTED_WARNINGS = (
-    "Skipping pip installation of required modules",
-    "We found a custom integration edge_hub which has not been tested",
-)
-
-
-# repair issues that say nothing about the demo, dismissed as a user would
-EXPECTED_ISSUES = (
-    # the notice that the first start took the http: YAML in (done with: see secure_http)
-    ("http", "deprecated_yaml"),
-    # hass run from a Python environment is the "Core" installation method, which HA has
-    # deprecated for homes; it is exactly what a development demo is
-    ("homeassistant", "deprecated_method"),
-)
-
-
-class DemoError(Exception):
-    pass
-
-
-def say(msg: str) -> None:
-    print(f"\033[1m[demo]\033[0m {msg}", flush=True)
 
 
 def _elapsed(t0: float) -> str:
@@ -180,64 +156,14 @@ class Demo:
                     await _wait_port(int(s.values[process.wait_port]), 30, process.name)
 
     # --- Home Assistant ---
-    async def login(self, ha: HomeAssistant, fresh: bool) -> None:
-        await ha.wait_http(600 if fresh else 180)
-        say(f"Home Assistant answers on {ha.url} ({_elapsed(self.t0)})")
-        steps = await ha.onboarding_steps()
-        if steps is not None and not steps.get("user", True):
-            await ha.onboard_user(USER_NAME, USERNAME, PASSWORD)
-            say(f"onboarding: created the owner account {USERNAME!r}")
-        else:
-            await ha.login(USERNAME, PASSWORD)
-        if steps is not None:
-            for step in ("core_config", "analytics", "integration"):
-                if not steps.get(step, True):
-                    await ha.onboard_step(step)
-            say("onboarding: done")
-        await self.secure_http(ha)
-        config = await ha.wait_running(300)
-        await self.dismiss_expected_issues(ha)
-        say(f"Home Assistant {config['version']} running ({_elapsed(self.t0)})")
-
-    async def secure_http(self, ha: HomeAssistant) -> None:
-        """Confirm the HTTP settings HA took from YAML on its first start (else it reverts to
-        listening on every interface after 5 minutes), and check it listens on loopback only."""
-        http = await ha.ws_call("http/config")
-        pending = http.get("pending")
-        if pending and pending.get("error") is None:
-            await ha.ws_call("http/config/promote")
-            http = await ha.ws_call("http/config")
-            say("HTTP settings confirmed: listening on 127.0.0.1 only")
-        stable = http["stable"]
-        if (
-            stable.get("server_host") != [HOST]
-            or stable.get("server_port") != self.settings.ha_port
-        ):
-            raise DemoError(
-                f"HA's stored HTTP settings are {stable.get('server_host')}:"
-                f"{stable.get('server_port')}, not {HOST}:{self.settings.ha_port} "
-                "(the port changed since the first start? ./scripts/demo --reset starts afresh)"
-            )
-
-    async def dismiss_expected_issues(self, ha: HomeAssistant) -> None:
-        for issue in await self.repair_issues(ha):
-            key = (issue["domain"], issue["issue_id"])
-            if key in EXPECTED_ISSUES:
-                domain, issue_id = key
-                await ha.ws_call(
-                    "repairs/ignore_issue", domain=domain, issue_id=issue_id, ignore=True
-                )
-
-    async def repair_issues(self, ha: HomeAssistant) -> list[dict[str, Any]]:
-        """The repair issues HA shows (Settings → Repairs), ignored ones left out."""
-        listed = await ha.ws_call("repairs/list_issues")
-        return [i for i in listed.get("issues", []) if not i.get("ignored")]
+    def elapsed(self) -> str:
+        return _elapsed(self.t0)
 
     async def configure(self, ha: HomeAssistant) -> None:
         s = self.settings
         outcome = await flows.drive(ha, MQTT_FLOW, s, 60)
         say(f"MQTT integration: {outcome}")
-        await self.wait_mqtt_connected(ha, 60)
+        await checks.wait_mqtt_connected(ha, s.mqtt_port, 60)
         options = await flows.menu_options(ha, "edge_hub")
         if list(options) != list(EDGE_HUB_KINDS):
             raise DemoError(f"Edge Hub's menu offers {options}, expected {list(EDGE_HUB_KINDS)}")
@@ -246,79 +172,6 @@ class Demo:
             for flow in family.flows:
                 outcome = await flows.drive(ha, flow, s, 120)
                 say(f"{family.name}: {outcome}")
-
-    async def wait_entries_loaded(self, ha: HomeAssistant, domain: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            entries = await ha.entries(domain)
-            bad = [f"{e['title']}: {e['state']}" for e in entries if e["state"] != "loaded"]
-            if entries and not bad:
-                return
-            if time.monotonic() > deadline:
-                raise DemoError(f"{domain} entries not loaded: {bad or 'none'}")
-            await asyncio.sleep(0.5)
-
-    async def wait_mqtt_connected(self, ha: HomeAssistant, timeout: float) -> None:
-        """The MQTT entry is loaded and HA's client is connected to the demo's broker (as its
-        diagnostics say)."""
-        await self.wait_entries_loaded(ha, "mqtt", timeout)
-        [entry] = await ha.entries("mqtt")
-        deadline = time.monotonic() + timeout
-        while not (await ha.diagnostics(entry["entry_id"]))["data"].get("connected"):
-            if time.monotonic() > deadline:
-                raise DemoError(
-                    f"HA's MQTT client is not connected to {HOST}:{self.settings.mqtt_port} "
-                    "(see .demo/logs/hass.log and the broker's log)"
-                )
-            await asyncio.sleep(0.5)
-
-    async def wait_live(self, ha: HomeAssistant, timeout: float) -> None:
-        """Every active family's `live` entities show a state."""
-        wanted = [(f.name, e) for f in self.active for e in f.live]
-        deadline = time.monotonic() + timeout
-        while True:
-            states = await ha.states()
-            waiting = [
-                f"{fam}: {eid} = {states.get(eid, {}).get('state', 'missing')}"
-                for fam, eid in wanted
-                if states.get(eid, {}).get("state", "unavailable") in NOT_LIVE
-            ]
-            if not waiting:
-                return
-            if time.monotonic() > deadline:
-                lines = "\n  ".join(waiting)
-                raise DemoError(f"not live after {timeout:.0f} s:\n  {lines}")
-            await asyncio.sleep(1)
-
-    async def check_dashboard(self, ha: HomeAssistant) -> None:
-        """Every markdown template of the dashboard renders; say which entities are missing."""
-        board = dashboard.load(REPO / "demo" / "dashboard.yaml")
-        for name, template in dashboard.templates(board):
-            try:
-                await ha.render_template(template)
-            except HAError as err:
-                raise DemoError(f"dashboard card {name!r}: its template fails: {err}") from None
-        states = await ha.states()
-        named = dashboard.entities(board)
-        missing = sorted(e for e in named if e not in states)
-        say(
-            f"dashboard: {len(named) - len(missing)} of its {len(named)} entities exist"
-            + (" (the others come with families not on this branch yet)" if missing else "")
-        )
-
-    def log_problems(self) -> tuple[list[str], list[str]]:
-        """(errors, unexpected warnings) in hass's log since this run started it."""
-        try:
-            with self.hass_log.open("rb") as log:
-                log.seek(self.hass_log_start)
-                lines = log.read().decode(errors="replace").splitlines()
-        except OSError:
-            return [], []
-        errors = [ln for ln in lines if " ERROR " in ln or " CRITICAL " in ln]
-        warnings = [
-            ln for ln in lines if " WARNING " in ln and not any(w in ln for w in EXPECTED_WARNINGS)
-        ]
-        return errors, warnings
 
     def report(self) -> None:
         s = self.settings
@@ -370,7 +223,7 @@ class Demo:
         if not any(f.live for f in self.active):
             return
         try:
-            await self.wait_live(ha, 180)
+            await checks.wait_live(ha, self.active, 180)
         except (DemoError, HAError) as err:
             say(f"\033[33mstill waiting:\033[0m {err}")
         else:
@@ -378,17 +231,25 @@ class Demo:
 
     async def setup(self, ha: HomeAssistant, fresh: bool) -> None:
         await self.start_processes()
-        await self.login(ha, fresh)
+        await hasetup.login(ha, self.settings.ha_port, fresh, self.elapsed)
         await self.configure(ha)
 
     async def check(self, ha: HomeAssistant) -> None:
-        await self.wait_mqtt_connected(ha, 30)
+        await checks.wait_mqtt_connected(ha, self.settings.mqtt_port, 30)
         if any(f.flows for f in self.active):
-            await self.wait_entries_loaded(ha, "edge_hub", 60)
-        await self.wait_live(ha, 180)
+            await checks.wait_entries_loaded(ha, "edge_hub", 60)
+        await checks.wait_live(ha, self.active, 180)
         live = sum(len(f.live) for f in self.active)
         say(f"check: HA up, MQTT connected, Edge Hub menu ok, {live} device entities live")
-        await self.check_dashboard(ha)
+        named, existing = await checks.check_dashboard(ha, REPO / "demo" / "dashboard.yaml")
+        say(
+            f"dashboard: its templates render; {existing} of the {named} entities it names exist"
+            + (
+                " (the others come with families not on this branch yet)"
+                if existing < named
+                else ""
+            )
+        )
         if self.args.screenshot_to:
             png, shown = await screenshot.capture(
                 self.args.cdp_port, f"{self.settings.ha_url}{DASHBOARD_PATH}"
@@ -400,15 +261,15 @@ class Demo:
             )
             for warning in shown.get("warnings", []):
                 say(f"  dashboard warning: {warning}")
-        for issue in await self.repair_issues(ha):
+        for issue in await hasetup.repair_issues(ha):
             details = issue.get("translation_placeholders") or ""
             say(f"  repair issue: {issue['domain']}.{issue['issue_id']} {details}")
-        errors, warnings = self.log_problems()
+        errors, warnings = checks.log_problems(self.hass_log, self.hass_log_start)
         for line in warnings:
             say(f"  log warning: {line[:300]}")
         if errors:
             raise DemoError("Home Assistant logged errors:\n  " + "\n  ".join(errors[:20]))
-        say(f"check passed ({_elapsed(self.t0)})")
+        say(f"check passed ({self.elapsed()})")
 
 
 async def _first(watcher: asyncio.Future[None], work: Coroutine[Any, Any, None]) -> None:
