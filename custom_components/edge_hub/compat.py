@@ -9,4 +9,12 @@ try:
 except ImportError:  # pragma: no cover - Home Assistant 2026.2 and older
     import voluptuous as vol  # type: ignore[no-redef]
 
-__all__ = ["vol"]
+try:
+    # Home Assistant 2026.10 moved the binary sensor device classes into their const module
+    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+except ImportError:  # pragma: no cover - Home Assistant 2026.2
+    from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
+        BinarySensorDeviceClass,
+    )
+
+__all__ = ["BinarySensorDeviceClass", "vol"]

@@ -28,7 +28,12 @@ class EdgeHubConfigFlow(InverterFlow, GoalFlow, AgentFlow, domain=DOMAIN):
         """Let the user pick the kind of device to add."""
         return self.async_show_menu(
             step_id="user",
-            menu_options=[EntryKind.INVERTER, EntryKind.GOAL_SENSOR, EntryKind.EDGE_AGENT],
+            menu_options=[
+                EntryKind.INVERTER,
+                EntryKind.GOAL_SENSOR,
+                EntryKind.EDGE_AGENT,
+                EntryKind.TABLE,
+            ],
         )
 
     @staticmethod

@@ -18,3 +18,4 @@ class EntryKind(StrEnum):
     INVERTER = "inverter"
     GOAL_SENSOR = "goal_sensor"
     EDGE_AGENT = "edge_agent"
+    TABLE = "table"  # two goal sensors paired into one table (goal/table.py)

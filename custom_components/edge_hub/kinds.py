@@ -17,6 +17,7 @@ _PACKAGES: dict[EntryKind, str] = {
     EntryKind.INVERTER: "inverter",
     EntryKind.GOAL_SENSOR: "goal",
     EntryKind.EDGE_AGENT: "agent",
+    EntryKind.TABLE: "goal.table",
 }
 
 

@@ -8,7 +8,11 @@ from homeassistant.config_entries import OptionsFlow
 
 from .agent.options import AgentOptionsFlow
 from .const import EntryKind
+from .goal.flow import GoalOptionsFlow
+from .inverter.options_flow import InverterOptionsFlow
 
 OPTIONS_FLOWS: dict[EntryKind, Callable[[], OptionsFlow]] = {
     EntryKind.EDGE_AGENT: AgentOptionsFlow,
+    EntryKind.GOAL_SENSOR: GoalOptionsFlow,
+    EntryKind.INVERTER: InverterOptionsFlow,
 }

@@ -92,3 +92,26 @@ def test_mqtt_invalid(vector: dict[str, Any]) -> None:
     with pytest.raises(protocol.ProtocolError) as err:
         _parse(vector["topic"], payload.encode())
     assert err.value.reason == vector["error"]
+
+
+ACKS = BEACONS["acks"]
+
+
+@pytest.mark.parametrize("vector", ACKS["valid"], ids=lambda v: v["name"])
+def test_ack_encodes_and_decodes(vector: dict[str, Any]) -> None:
+    fields = vector["fields"]
+    ack = beacon.GoalAck(**fields)
+    assert (
+        beacon.encode_ack(ack, key=_key(vector), address=vector["address"]).hex() == (vector["hex"])
+    )
+    decoded = beacon.decode_ack(
+        bytes.fromhex(vector["hex"]), key=_key(vector), address=vector["address"]
+    )
+    assert decoded == ack
+
+
+@pytest.mark.parametrize("vector", ACKS["invalid"], ids=lambda v: v["name"])
+def test_ack_rejected(vector: dict[str, Any]) -> None:
+    with pytest.raises(beacon.BeaconError) as err:
+        beacon.decode_ack(bytes.fromhex(vector["hex"]), key=_key(vector), address=vector["address"])
+    assert err.value.reason == vector["error"]

@@ -28,12 +28,12 @@ ENCRYPTED = bytes.fromhex(VECTORS["valid"][3]["payload_hex"])
 KEY = VECTORS["valid"][3]["key"]
 
 
-async def test_user_menu_offers_three_kinds(hass: HomeAssistant) -> None:
+async def test_user_menu_offers_every_kind(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["inverter", "goal_sensor", "edge_agent"]
+    assert result["menu_options"] == ["inverter", "goal_sensor", "edge_agent", "table"]
 
 
 # --- inverter ---------------------------------------------------------------------------------
@@ -70,7 +70,9 @@ async def test_inverter_timeout(hass: HomeAssistant) -> None:
 
     result = await _inverter_form(hass)
     with (
-        patch("custom_components.edge_hub.inverter.probe.asyncio.open_connection", _hang),
+        patch(
+            "custom_components.edge_hub.edge_hub_core.modbus_frame.asyncio.open_connection", _hang
+        ),
         patch("custom_components.edge_hub.inverter.flow.async_probe.__defaults__", (0.01,)),
     ):
         result = await hass.config_entries.flow.async_configure(

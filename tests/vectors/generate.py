@@ -153,7 +153,82 @@ def _beacon_vectors() -> dict[str, object]:
         "company_id": beacon.COMPANY_ID,
         "valid": valid,
         "invalid": invalid,
+        "acks": _ack_vectors(),
     }
+
+
+def _ack_vectors() -> dict[str, object]:
+    """GATT acks (§2.5): what HA writes and the sensor's firmware decodes."""
+    valid = []
+
+    def add(name: str, fields: dict[str, int], key: str | None = None) -> None:
+        ack = beacon.GoalAck(**fields)  # type: ignore[arg-type]
+        data = beacon.encode_ack(ack, key=bytes.fromhex(key) if key else None, address=ADDRESS)
+        decoded: dict[str, int | None] = dict(fields)
+        if not key:
+            decoded["counter"] = None
+        valid.append(
+            {"name": name, "address": ADDRESS, "key": key, "fields": decoded, "hex": data.hex()}
+        )
+
+    base = {"acked_goals": 1, "unix_time": 1763798400, "game_mode": 0, "heartbeat_min": 30}
+    add("ack first goal, plain", base)
+    add(
+        "ack while playing, 5 min heartbeat",
+        {**base, "acked_goals": 4294967295, "game_mode": 1, "heartbeat_min": 5},
+    )
+    add("ack, encrypted", {**base, "acked_goals": 42, "counter": 1763798400}, KEY)
+    add(
+        "ack, encrypted, daily heartbeat",
+        {**base, "acked_goals": 300, "heartbeat_min": 1440, "counter": 4000000001},
+        KEY,
+    )
+    plain = bytes.fromhex(str(valid[0]["hex"]))
+    enc = bytes.fromhex(str(valid[2]["hex"]))
+    flipped = bytearray(enc)
+    flipped[1] ^= 0x01
+    invalid = [
+        {"name": "ack too short", "hex": plain[:11].hex(), "key": None, "error": "bad_length"},
+        {
+            "name": "ack future version",
+            "hex": ("02" + plain[1:].hex()),
+            "key": None,
+            "error": "unknown_version",
+        },
+        {
+            "name": "ack heartbeat 0",
+            "hex": (plain[:10] + b"\x00\x00").hex(),
+            "key": None,
+            "error": "bad_field",
+        },
+        {
+            "name": "ack heartbeat over a day",
+            "hex": (plain[:10] + (1441).to_bytes(2, "little")).hex(),
+            "key": None,
+            "error": "bad_field",
+        },
+        {
+            "name": "plain ack to a keyed sensor",
+            "hex": plain.hex(),
+            "key": KEY,
+            "error": "bad_length",
+        },
+        {
+            "name": "encrypted ack, wrong key",
+            "hex": enc.hex(),
+            "key": "00" * 16,
+            "error": "mic_failed",
+        },
+        {
+            "name": "encrypted ack, bit flipped",
+            "hex": bytes(flipped).hex(),
+            "key": KEY,
+            "error": "mic_failed",
+        },
+    ]
+    for item in invalid:
+        item["address"] = ADDRESS
+    return {"doc": "docs/protocol.md §2.5", "valid": valid, "invalid": invalid}
 
 
 E = "5f0c2a9e1b7d4c30"

@@ -30,6 +30,19 @@ SINCE_GOAL_UNKNOWN = 0xFFFF
 
 _BODY = struct.Struct("<IHHBBB")
 
+# GATT acknowledgement and time sync (docs/protocol.md §2.5)
+SERVICE_UUID = "e0f1a000-5d3c-4f0a-9b8e-6a1d2c3b4a50"
+ACK_CHAR_UUID = "e0f1a001-5d3c-4f0a-9b8e-6a1d2c3b4a50"
+ACK_VERSION = 1
+ACK_LEN = 12
+ACK_ENCRYPTED_LEN = ACK_LEN + 4 + MIC_LEN  # 20
+ACK_NONCE_HEADER = b"EH\xa1"
+GAME_IDLE = 0
+GAME_PLAYING = 1
+HEARTBEAT_MIN_RANGE = (1, 1440)
+DEFAULT_HEARTBEAT_MIN = 30
+_ACK = struct.Struct("<BIIBH")
+
 
 class BeaconError(ValueError):
     """A payload that is not a valid goal beacon (the parser's only error)."""
@@ -201,5 +214,83 @@ def decode(payload: bytes, *, key: bytes | None = None, address: str | None = No
         firmware=(major, minor, patch),
         packet_id=packet_id,
         flags=flags,
+        counter=counter,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GoalAck:
+    """The GATT acknowledgement HA writes to a sensor that wants one (§2.5)."""
+
+    acked_goals: int
+    unix_time: int
+    game_mode: int = GAME_IDLE
+    heartbeat_min: int = DEFAULT_HEARTBEAT_MIN
+    counter: int | None = None  # HA's own replay counter, encrypted acks only
+
+
+def encode_ack(ack: GoalAck, *, key: bytes | None = None, address: str | None = None) -> bytes:
+    """The bytes to write to the ack characteristic (12 plain, 20 encrypted)."""
+    low, high = HEARTBEAT_MIN_RANGE
+    if not low <= ack.heartbeat_min <= high:
+        raise BeaconError("bad_field", f"heartbeat_min {ack.heartbeat_min} is not {low}-{high}")
+    if not 0 <= ack.game_mode <= 0xFF:
+        raise BeaconError("bad_field", f"game_mode {ack.game_mode} is not a byte")
+    body = _ACK.pack(
+        ACK_VERSION,
+        ack.acked_goals & 0xFFFFFFFF,
+        ack.unix_time & 0xFFFFFFFF,
+        ack.game_mode,
+        ack.heartbeat_min,
+    )
+    if key is None:
+        return body
+    if ack.counter is None or address is None:
+        raise BeaconError("bad_arguments", "encryption needs a counter and the device address")
+    counter = ack.counter & 0xFFFFFFFF
+    # no associated data: the whole body is encrypted and authenticated
+    sealed = _aesccm(key).encrypt(_nonce(mac_bytes(address), ACK_NONCE_HEADER, counter), body, None)
+    return sealed[:ACK_LEN] + struct.pack("<I", counter) + sealed[ACK_LEN:]
+
+
+def decode_ack(data: bytes, *, key: bytes | None = None, address: str | None = None) -> GoalAck:
+    """Decode an ack as the sensor does; raises BeaconError (the firmware mirrors this).
+
+    With `key`, only the encrypted form is accepted (a plain ack would let anyone in range
+    change the sensor's settings). Replay protection (the counter) is the caller's job.
+    """
+    data = bytes(data)
+    counter: int | None = None
+    if key is not None:
+        if len(data) != ACK_ENCRYPTED_LEN:
+            raise BeaconError("bad_length", f"encrypted ack of {len(data)} bytes")
+        if address is None:
+            raise BeaconError("bad_arguments", "decryption needs the device address")
+        (counter,) = struct.unpack_from("<I", data, ACK_LEN)
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+
+        try:
+            body = _aesccm(key).decrypt(
+                _nonce(mac_bytes(address), ACK_NONCE_HEADER, counter),
+                data[:ACK_LEN] + data[ACK_LEN + 4 :],
+                None,
+            )
+        except InvalidTag as err:
+            raise BeaconError("mic_failed", "message integrity check failed") from err
+    else:
+        if len(data) != ACK_LEN:
+            raise BeaconError("bad_length", f"plain ack of {len(data)} bytes")
+        body = data
+    version, acked, unix_time, game_mode, heartbeat_min = _ACK.unpack(body)
+    if version != ACK_VERSION:
+        raise BeaconError("unknown_version", f"ack format version {version} is not supported")
+    low, high = HEARTBEAT_MIN_RANGE
+    if not low <= heartbeat_min <= high:
+        raise BeaconError("bad_field", f"heartbeat_min {heartbeat_min} is not {low}-{high}")
+    return GoalAck(
+        acked_goals=acked,
+        unix_time=unix_time,
+        game_mode=game_mode,
+        heartbeat_min=heartbeat_min,
         counter=counter,
     )

@@ -1,28 +1,29 @@
-"""The goal kind of Edge Hub entries."""
+"""The goal-sensor kind of Edge Hub entries: BLE goal beacons through HA's Bluetooth stack.
+
+Imported only when a goal-sensor entry is set up (kinds.py), so users without one never load
+the Bluetooth stack through Edge Hub.
+"""
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.setup import async_setup_component
 
 from ..models import EdgeHubConfigEntry, KindModule, KindRuntime
+from .runtime import GoalRuntime
 
 
-class _Runtime(KindRuntime):
-    """Placeholder runtime: the kind's entities arrive with its family issue."""
-
-    async def async_setup_platform(
-        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
-    ) -> None:
-        """No entities yet."""
-
-
-class _Kind(KindModule):
+class _GoalKind(KindModule):
     async def async_setup_entry(
         self, hass: HomeAssistant, entry: EdgeHubConfigEntry
     ) -> KindRuntime:
-        return _Runtime()
+        # bluetooth is an after_dependency (inverter-only users never need it)
+        if not await async_setup_component(hass, "bluetooth", {}):
+            raise ConfigEntryNotReady("Home Assistant's Bluetooth integration is not set up")
+        runtime = GoalRuntime(hass, entry)
+        await runtime.async_load()
+        return runtime
 
 
-KIND: KindModule = _Kind()
+KIND: KindModule = _GoalKind()

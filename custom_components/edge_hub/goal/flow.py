@@ -5,15 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components import onboarding
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_ADDRESS
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.bluetooth import BluetoothServiceInfo
 
 from ..compat import vol
 from ..const import CONF_KIND, EntryKind
 from ..edge_hub_core import beacon
-from .const import CONF_KEY, CONF_SIDE, CONF_TEAM, SIDES
+from ..edge_hub_core.table_game import DEFAULT_GOALS_TO_WIN, GOALS_TO_WIN_RANGE
+from .const import (
+    CONF_AWAY,
+    CONF_GOALS_TO_WIN,
+    CONF_HEARTBEAT_MIN,
+    CONF_HOME,
+    CONF_KEY,
+    CONF_SIDE,
+    CONF_TEAM,
+    DEFAULT_HEARTBEAT_MIN,
+    SIDES,
+)
 
 
 def _payload(info: BluetoothServiceInfo) -> bytes | None:
@@ -143,4 +154,101 @@ class GoalFlow(ConfigFlow):
                 }
             ),
             description_placeholders=self.context["title_placeholders"],
+        )
+
+    # --- tables: two goal sensors paired into one table ------------------------------------
+
+    async def async_step_table(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pair a home and an away goal sensor into a table (score A-B, first to N)."""
+        sensors = {
+            entry.data[CONF_ADDRESS]: entry
+            for entry in self.hass.config_entries.async_entries(self.handler)
+            if entry.data.get(CONF_KIND) == EntryKind.GOAL_SENSOR
+        }
+        if len(sensors) < 2:
+            return self.async_abort(reason="not_enough_goal_sensors")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            home, away = user_input[CONF_HOME], user_input[CONF_AWAY]
+            if home == away:
+                errors["base"] = "same_goal_sensor"
+            else:
+                await self.async_set_unique_id(f"table-{'-'.join(sorted((home, away)))}")
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME],
+                    data={
+                        CONF_KIND: EntryKind.TABLE,
+                        CONF_HOME: home,
+                        CONF_AWAY: away,
+                        CONF_GOALS_TO_WIN: int(user_input[CONF_GOALS_TO_WIN]),
+                    },
+                )
+        # default: the sensors set up for each side
+        by_side = {entry.data.get(CONF_SIDE): address for address, entry in sensors.items()}
+        addresses = list(sensors)
+        options = [
+            selector.SelectOptionDict(value=address, label=f"{entry.title} ({address})")
+            for address, entry in sensors.items()
+        ]
+        sensor_selector = selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=options, mode=selector.SelectSelectorMode.DROPDOWN
+            )
+        )
+        low, high = GOALS_TO_WIN_RANGE
+        return self.async_show_form(
+            step_id="table",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_NAME, default="Table"): str,
+                    vol.Required(CONF_HOME, default=by_side.get("home", addresses[0])): (
+                        sensor_selector
+                    ),
+                    vol.Required(CONF_AWAY, default=by_side.get("away", addresses[1])): (
+                        sensor_selector
+                    ),
+                    vol.Required(CONF_GOALS_TO_WIN, default=DEFAULT_GOALS_TO_WIN): (
+                        selector.NumberSelector(
+                            selector.NumberSelectorConfig(
+                                min=low, max=high, step=1, mode=selector.NumberSelectorMode.BOX
+                            )
+                        )
+                    ),
+                }
+            ),
+            errors=errors,
+        )
+
+
+class GoalOptionsFlow(OptionsFlow):
+    """A goal sensor's heartbeat period, sent to the sensor with its next ack."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        return await self.async_step_goal_heartbeat(user_input)
+
+    async def async_step_goal_heartbeat(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_HEARTBEAT_MIN: int(user_input[CONF_HEARTBEAT_MIN])}
+            )
+        low, high = beacon.HEARTBEAT_MIN_RANGE
+        current = self.config_entry.options.get(CONF_HEARTBEAT_MIN, DEFAULT_HEARTBEAT_MIN)
+        return self.async_show_form(
+            step_id="goal_heartbeat",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_HEARTBEAT_MIN, default=current): selector.NumberSelector(
+                        selector.NumberSelectorConfig(
+                            min=low,
+                            max=high,
+                            step=1,
+                            mode=selector.NumberSelectorMode.BOX,
+                            unit_of_measurement="min",
+                        )
+                    )
+                }
+            ),
         )
