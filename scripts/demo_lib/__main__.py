@@ -29,6 +29,7 @@ from .settings import HOST, PASSWORD, USERNAME, Settings
 from .spec import Family
 
 DASHBOARD_PATH = "/edge-hub/demo"
+# the device kinds Edge Hub's menu must offer (others, like a table of goal sensors, may follow)
 EDGE_HUB_KINDS = ("inverter", "goal_sensor", "edge_agent")
 
 
@@ -165,8 +166,8 @@ class Demo:
         say(f"MQTT integration: {outcome}")
         await checks.wait_mqtt_connected(ha, s.mqtt_port, 60)
         options = await flows.menu_options(ha, "edge_hub")
-        if list(options) != list(EDGE_HUB_KINDS):
-            raise DemoError(f"Edge Hub's menu offers {options}, expected {list(EDGE_HUB_KINDS)}")
+        if not set(EDGE_HUB_KINDS) <= set(options):
+            raise DemoError(f"Edge Hub's menu offers {options}, not all of {EDGE_HUB_KINDS}")
         say(f"Edge Hub is offered in Settings → Devices & services: {', '.join(options)}")
         for family in self.active:
             for flow in family.flows:

@@ -44,11 +44,15 @@ def _agent(name: str, template: str) -> tuple[Process, tuple[str, ...]]:
     )
 
 
+# a SunSpec inverter whose day starts at 9:00 and runs 12 times faster than the clock (a day in
+# two hours: power rises, peaks at noon, falls; at night it sleeps and its entities go
+# unavailable until the morning)
 _INVERTER_SIM = Process(
     name="inverter-sim",
     argv=(
         "edge-agent", "simulate", "inverter",
-        "--profile", "sunspec", "--port", "$modbus_port", "--unit", "1",
+        "--profile", "sunspec", "--host", "$host", "--port", "$modbus_port", "--unit", "1",
+        "--start", "09:00", "--speed", "12",
     ),
     wait_port="modbus_port",
 )  # fmt: skip
@@ -91,13 +95,22 @@ FAMILIES: tuple[Family, ...] = (
         flows=(
             Flow(
                 handler="edge_hub",
+                # named by what the probe identified; once it exists the flow is not driven
+                # again: the probe would find the inverter busy with the entry's own connection
+                title="Edge Hub Sim SunSpec 103",
                 answers={
                     "user": {"next_step_id": "inverter"},
                     "inverter": {"host": "$host", "port": "$modbus_port", "unit_id": 1},
                 },
             ),
         ),
-        live=("sensor.solar_inverter_ac_power", "sensor.solar_inverter_energy_today"),
+        # the device is named after what the probe identified: "Edge Hub Sim SunSpec 103"
+        live=(
+            "sensor.edge_hub_sim_sunspec_103_ac_power",
+            "sensor.edge_hub_sim_sunspec_103_pv_power",
+            "sensor.edge_hub_sim_sunspec_103_energy_today",
+            "sensor.edge_hub_sim_sunspec_103_lifetime_energy",
+        ),
     ),
     Family(
         name="laps",
@@ -139,13 +152,14 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         name="goal",
         summary=(
-            "a foosball table: an edge agent forwarding two goal sensors' beacons "
-            "to HA's Bluetooth stack"
+            "a foosball table: an edge agent forwarding two goal sensors' beacons to HA's "
+            "Bluetooth stack, the sensors paired into a table keeping the score"
         ),
         requires=(
             "edge_agent.commands.run",
             "edge_agent.features.ble",
             "custom_components.edge_hub.goal.scanner",
+            "custom_components.edge_hub.goal.table",
         ),
         processes=(_TABLE,),
         probes=(_TABLE_CHECK,),
@@ -153,7 +167,22 @@ FAMILIES: tuple[Family, ...] = (
             _agent_flow("table", "Foosball table"),
             _goal_flow("D8:3A:DD:00:0A:01", "home", "Blue"),
             _goal_flow("D8:3A:DD:00:0A:02", "away", "Red"),
+            # the table entry, from the menu: its form's defaults pick the sensors by side
+            Flow(
+                handler="edge_hub",
+                title="Foosball",
+                answers={
+                    "user": {"next_step_id": "table"},
+                    "table": {"name": "Foosball", "goals_to_win": 10},
+                },
+            ),
         ),
-        live=("sensor.blue_goals", "sensor.red_goals"),
+        live=(
+            "sensor.blue_goals",
+            "sensor.red_goals",
+            "sensor.foosball_home_score",
+            "sensor.foosball_away_score",
+            "sensor.foosball_game",
+        ),
     ),
 )

@@ -28,10 +28,11 @@ def _describe(flow: Flow) -> str:
 
 async def drive(ha: HomeAssistant, flow: Flow, settings: Settings, timeout: float) -> str:
     """Run `flow` to its end; returns what happened ("created", "already set up", ...)."""
+    title = settings.render(flow.title)
+    if title and await _entry_titled(ha, flow.handler, title):
+        return "already set up"
     if flow.discovery:
-        if flow.title and await _entry_titled(ha, flow.handler, flow.title):
-            return "already set up"
-        result = await _wait_for_discovery(ha, flow, timeout)
+        result = await _wait_for_discovery(ha, flow, title, timeout)
     else:
         result = await ha.flow_start(flow.handler)
     return await _answer_until_done(ha, flow, settings, result, timeout)
@@ -41,7 +42,9 @@ async def _entry_titled(ha: HomeAssistant, domain: str, title: str) -> bool:
     return any(e["title"] == title for e in await ha.entries(domain))
 
 
-async def _wait_for_discovery(ha: HomeAssistant, flow: Flow, timeout: float) -> dict[str, Any]:
+async def _wait_for_discovery(
+    ha: HomeAssistant, flow: Flow, title: str, timeout: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         for progress in await ha.discovery_flows():
@@ -52,7 +55,7 @@ async def _wait_for_discovery(ha: HomeAssistant, flow: Flow, timeout: float) -> 
                 and context.get("unique_id") == flow.unique_id
             ):
                 return await ha.flow_get(progress["flow_id"])
-        if flow.title and await _entry_titled(ha, flow.handler, flow.title):
+        if title and await _entry_titled(ha, flow.handler, title):
             # set up meanwhile (e.g. a flow HA finished on its own)
             return {"type": "abort", "reason": "already_configured"}
         if time.monotonic() > deadline:

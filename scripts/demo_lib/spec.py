@@ -32,10 +32,10 @@ class Flow:
     `answers` maps a step id to the form data ({} for a confirmation) or, for a menu, to
     {"next_step_id": option}. A value that is exactly "$placeholder" becomes that setting's
     value (an int for ports); "$x" inside a longer string is substituted as text.
-    A flow started by the user (discovery=None) is driven on every run: HA itself aborts it
-    with already_configured / single_instance_allowed once its entry exists. A discovery flow
-    is waited for (HA starts it when the device shows up), unless an entry titled `title`
-    already exists.
+    Nothing is driven when an entry of `handler` titled `title` exists already (a second run).
+    Otherwise a flow started by the user (discovery=None) is driven - HA itself aborts it with
+    already_configured / single_instance_allowed if its entry exists under another title - and
+    a discovery flow is waited for (HA starts it when the device shows up).
     """
 
     handler: str

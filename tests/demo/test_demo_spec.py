@@ -23,7 +23,7 @@ from demo_lib.spec import Family, module_exists  # noqa: E402
 SETTINGS = Settings(repo=REPO)
 ENTITY_ID = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 MODULE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-EDGE_HUB_KINDS = ("inverter", "goal_sensor", "edge_agent")
+EDGE_HUB_KINDS = ("inverter", "goal_sensor", "edge_agent", "table")
 
 
 def _board() -> dict:

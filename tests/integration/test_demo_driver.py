@@ -69,11 +69,8 @@ async def test_demo_drives_mqtt_menu_and_discovery(
         [entry] = await api.entries("mqtt")
         assert entry["state"] == "loaded"
 
-        assert await flows.menu_options(api, "edge_hub") == [
-            "inverter",
-            "goal_sensor",
-            "edge_agent",
-        ]
+        options = await flows.menu_options(api, "edge_hub")
+        assert {"inverter", "goal_sensor", "edge_agent"} <= set(options)
         assert await api.discovery_flows() == []  # the menu's flow was not left behind
 
         # the agent announces itself (retained), HA's MQTT discovery starts the flow
