@@ -173,6 +173,15 @@ class Demo:
             for flow in family.flows:
                 outcome = await flows.drive(ha, flow, s, 120)
                 say(f"{family.name}: {outcome}")
+        for family in self.active:
+            for action in family.actions:
+                what = f"{action.domain}.{action.service}"
+                try:
+                    await ha.call_service(action.domain, action.service, action.data)
+                except HAError as err:
+                    say(f"{family.name}: {what} refused ({err})")
+                else:
+                    say(f"{family.name}: {what}")
 
     def report(self) -> None:
         s = self.settings

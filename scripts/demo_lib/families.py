@@ -13,7 +13,7 @@ The agent config files under demo/agents/ are templates rendered into .demo/run/
 
 from __future__ import annotations
 
-from .spec import Family, Flow, Process
+from .spec import Action, Family, Flow, Process
 
 # Always: the MQTT integration, set up through its own config flow like a user would.
 MQTT_FLOW = Flow(
@@ -123,6 +123,8 @@ FAMILIES: tuple[Family, ...] = (
         processes=(_TRACK,),
         probes=(_TRACK_CHECK,),
         flows=(_agent_flow("track", "Slot-car track"),),
+        # a race to watch: 100 laps (the simulated cars lap in 1.5-3 s), after a countdown
+        actions=(Action("edge_hub", "start_race", {"mode": "laps", "laps": 100, "countdown": 5}),),
         live=(
             "sensor.slot_car_track_race_status",
             "sensor.car_1_laps",
@@ -177,6 +179,7 @@ FAMILIES: tuple[Family, ...] = (
                 },
             ),
         ),
+        actions=(Action("button", "press", {"entity_id": "button.foosball_start_game"}),),
         live=(
             "sensor.blue_goals",
             "sensor.red_goals",

@@ -175,6 +175,9 @@ class HomeAssistant:
         )
         return result
 
+    async def call_service(self, domain: str, service: str, data: Mapping[str, Any]) -> None:
+        await self.request("POST", f"/api/services/{domain}/{service}", dict(data))
+
     async def states(self) -> dict[str, dict[str, Any]]:
         result: list[dict[str, Any]] = await self.request("GET", "/api/states")
         return {s["entity_id"]: s for s in result}

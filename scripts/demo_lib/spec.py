@@ -46,6 +46,17 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class Action:
+    """An action (service call) made through HA's API once the family's flows are done - what
+    a person would press to get things going, e.g. start a race. HA refusing it (a race
+    already on) is reported, not a failure."""
+
+    domain: str
+    service: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Family:
     """One kind of device in the demo."""
 
@@ -58,6 +69,8 @@ class Family:
     #: `edge-agent check-config --config ...`: once the code is there, a wrong entry fails loudly
     probes: tuple[tuple[str, ...], ...] = ()
     flows: tuple[Flow, ...] = ()
+    #: actions made after the flows, every run (e.g. start a race)
+    actions: tuple[Action, ...] = ()
     #: entity ids that must show a live state (not unavailable/unknown) for --check to pass
     live: tuple[str, ...] = ()
     #: what the README / console says this family shows
