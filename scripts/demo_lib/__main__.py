@@ -172,7 +172,7 @@ class Demo:
         for family in self.active:
             for flow in family.flows:
                 outcome = await flows.drive(ha, flow, s, 120)
-                say(f"{family.name}: {outcome}")
+                say(f"{family.name}: {outcome} ({self.elapsed()})")
         for family in self.active:
             for action in family.actions:
                 what = f"{action.domain}.{action.service}"
