@@ -61,7 +61,13 @@ class _Page:
                 return result
 
     async def probe(self) -> dict[str, Any]:
-        reply = await self.call("Runtime.evaluate", expression=_PROBE, returnByValue=True)
+        """What the page shows; {} while it is between two documents (the login redirects)."""
+        try:
+            reply = await self.call("Runtime.evaluate", expression=_PROBE, returnByValue=True)
+        except ScreenshotError as err:
+            if "navigated or closed" in str(err) or "context" in str(err):
+                return {}
+            raise
         value: dict[str, Any] = reply.get("result", {}).get("value") or {}
         return value
 
@@ -128,7 +134,7 @@ async def _wait_rendered(page: _Page, url: str, timeout: float) -> dict[str, Any
     shown: dict[str, Any] = {}
     while time.monotonic() < deadline:
         shown = await page.probe()
-        ready = shown.get("path") == path and shown.get("cards", 0) > 0 and not shown["loading"]
+        ready = shown.get("path") == path and shown.get("cards", 0) > 0 and not shown.get("loading")
         key = (shown.get("path"), shown.get("cards"), shown.get("charts"), shown.get("loading"))
         if key != last:
             last, stable_since = key, time.monotonic()
