@@ -11,9 +11,11 @@ pause between requests):
   value (every polled point, and every SunSpec scale factor, which it would need as a
   sensor of its own to scale anything).
 
-Requests are counted by the simulator, in the same run. Cycle times are medians over
-several polls, with the profile's request gap (what a real inverter gets) and without
-(the bare cost of the round trips).
+The simulated inverters have two PV inputs (Huawei: two PV strings, as register 30071 says;
+more strings add values, not requests - 24 strings still take three). Requests are counted
+by the simulator, in the same run. Cycle times are medians over several polls, with the
+profile's request gap (what a real inverter gets) and without (the bare cost of the round
+trips).
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ async def _profile(profile: str) -> dict[str, Any]:
             link.close()
     return {
         "values_polled": len(keys),
+        # the map's batch limit (Huawei: 64, what huawei-solar-lib uses for the SDongle)
+        "max_registers_per_request": regmap.max_registers,
+        "pv_inputs": len([p for p in regmap.points if p.entity == "pv_voltage"]),
         "requests_per_poll_ours": requests_ours,
         "requests_per_poll_per_register": requests_per_register,
         "request_ratio": round(requests_per_register / requests_ours, 1),

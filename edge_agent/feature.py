@@ -23,11 +23,18 @@ Emit = Callable[[str, Mapping[str, Any]], int]
 PublishLive = Callable[[str, Mapping[str, Any]], None]
 
 
+def _no_reannounce() -> None:
+    """A core that cannot re-announce: the new capability goes out at the next connect."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeatureContext:
     agent_id: str
     emit: Emit
     publish_live: PublishLive
+    # ask the core to publish `announce` again soon: the feature's capability() changed
+    # (a sensor was found by a scan); HA then adds the new entities without a reload
+    reannounce: Callable[[], None] = _no_reannounce
 
 
 class CommandError(Exception):

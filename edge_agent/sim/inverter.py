@@ -19,18 +19,16 @@ import asyncio
 import bisect
 from collections.abc import Iterator, Mapping, Sequence
 import contextlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-import math
-import time
-from typing import Any
 
 from edge_hub_core.modbus_decode import encode
 from edge_hub_core.modbus_frame import ILLEGAL_DATA_ADDRESS
 from edge_hub_core.modbus_map import PROFILES, Point, RegisterMap, Value, load_map
 from edge_hub_core.sunspec import END_ID, MARKER, Chain, SunSpecTemplate
 
+from .inverter_model import DayCurve, InverterModel, SimClock
 from .modbus_server import FaultPlan, ModbusError, ModbusTcpServer
+
+__all__ = ["NIGHT_MODES", "DayCurve", "InverterModel", "InverterSimulator", "SimClock"]
 
 NIGHT_MODES = ("sleeping", "silent", "refuse")
 #: identity defaults per profile (tests give each simulator its own serial)
@@ -47,165 +45,6 @@ IDENTITIES: Mapping[str, Mapping[str, str]] = {
         "sw_version": "SAPPHIRE-H_01011.95.01",
     },
 }
-
-
-class SimClock:
-    """Simulated local time: runs `speed` times faster than real time, or is set by hand."""
-
-    def __init__(self, start: datetime | None = None, speed: float = 1.0) -> None:
-        self._start = start or datetime.now().replace(microsecond=0)  # noqa: DTZ005 - local
-        self._t0 = time.monotonic()
-        self.speed = speed
-
-    def now(self) -> datetime:
-        """The simulated time."""
-        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
-
-    def set(self, when: datetime, speed: float | None = None) -> None:
-        """Jump to `when` (and change the speed)."""
-        self._start, self._t0 = when, time.monotonic()
-        if speed is not None:
-            self.speed = speed
-
-    def advance(self, seconds: float) -> None:
-        """Jump forward."""
-        self.set(self.now() + timedelta(seconds=seconds))
-
-
-@dataclass(slots=True)
-class DayCurve:
-    """Clear-sky PV power between sunrise and sunset (hours, local time)."""
-
-    sunrise: float = 6.0
-    sunset: float = 20.0
-    peak_w: float = 8000.0
-
-    def power(self, when: datetime) -> float:
-        """PV power at `when`."""
-        hour = when.hour + when.minute / 60 + when.second / 3600
-        if not self.sunrise < hour < self.sunset:
-            return 0.0
-        x = (hour - self.sunrise) / (self.sunset - self.sunrise)
-        return float(self.peak_w * math.sin(math.pi * x) ** 1.5)
-
-    def asleep(self, when: datetime, margin_h: float = 0.5) -> bool:
-        """Whether the inverter sleeps at `when` (from dusk + margin to dawn - margin)."""
-        hour = when.hour + when.minute / 60
-        return not self.sunrise - margin_h <= hour <= self.sunset + margin_h
-
-
-@dataclass(slots=True)
-class InverterModel:
-    """The physics: what the inverter measures and counts at the clock's time."""
-
-    clock: SimClock
-    curve: DayCurve = field(default_factory=DayCurve)
-    mppts: int = 2
-    battery_wh: float = 10_000.0
-    energy_wh: float = 12_345_678.0
-    battery_charged_wh: float = 1_234_000.0
-    battery_discharged_wh: float = 1_111_000.0
-    soc: float = 55.0
-    #: None: sleep by the clock; True/False: forced by a test
-    force_asleep: bool | None = None
-    today_wh: float = 0.0
-    _last: datetime | None = None
-    _day: Any = None
-
-    def asleep(self) -> bool:
-        """Whether the inverter is asleep now."""
-        if self.force_asleep is not None:
-            return self.force_asleep
-        return self.curve.asleep(self.clock.now())
-
-    def _battery_power(self, pv_w: float) -> float:
-        """Charging (positive) from PV surplus by day, discharging (negative) at night."""
-        if pv_w > 500 and self.soc < 100:
-            return 0.25 * pv_w
-        if pv_w <= 500 and self.soc > 10:
-            return -300.0
-        return 0.0
-
-    def advance(self) -> datetime:
-        """Integrate counters up to now; time running backwards integrates nothing."""
-        now = self.clock.now()
-        if self._day != now.date():
-            # a new day, or the first look at the clock: today's yield so far
-            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            self.today_wh = self._yield_between(midnight, now)
-            self._day = now.date()
-            self._last = self._last if self._last is not None and self._last > midnight else now
-        if self._last is not None and now > self._last:
-            # integrate in steps so a fast clock still follows the curve
-            t, end = self._last, now
-            while t < end:
-                step = min(timedelta(minutes=5), end - t)
-                mid = t + step / 2
-                pv = self.curve.power(mid)
-                battery = self._battery_power(pv)
-                ac = max(0.0, pv * 0.97 - battery) if pv > 0 else 0.0
-                hours = step.total_seconds() / 3600
-                self.energy_wh += ac * hours
-                if mid.date() == now.date():
-                    self.today_wh += ac * hours
-                if battery > 0:
-                    self.battery_charged_wh += battery * hours
-                else:
-                    self.battery_discharged_wh += -battery * hours
-                self.soc = min(100.0, max(0.0, self.soc + 100 * battery * hours / self.battery_wh))
-                t += step
-        if self._last is None or now > self._last:
-            self._last = now
-        return now
-
-    def _yield_between(self, start: datetime, end: datetime) -> float:
-        """AC energy (Wh) the curve gives between two times (no battery), for a first look."""
-        total, t = 0.0, start
-        while t < end:
-            step = min(timedelta(minutes=5), end - t)
-            total += 0.97 * 0.75 * self.curve.power(t + step / 2) * step.total_seconds() / 3600
-            t += step
-        return total
-
-    def quantities(self) -> dict[tuple[str, str | None], Value]:
-        """Every measured quantity by (entity key, index), in W, Wh, V, A, Hz, degC, %."""
-        now = self.advance()
-        asleep = self.asleep()
-        pv = 0.0 if asleep else self.curve.power(now)
-        battery = self._battery_power(pv)
-        ac = max(0.0, pv * 0.97 - battery) if pv > 0 else -battery if battery < 0 else 0.0
-        producing = pv > 0
-        state = "producing" if producing else ("sleeping" if asleep else "standby")
-        minute = now.hour * 60 + now.minute
-        q: dict[tuple[str, str | None], Value] = {
-            ("ac_power", None): round(ac),
-            ("dc_power", None): round(pv),
-            ("grid_frequency", None): round(50.0 + 0.03 * math.sin(minute / 7), 2),
-            ("reactive_power", None): round(0.05 * ac),
-            ("power_factor", None): 0.99,
-            ("inverter_temperature", None): round(24.0 + pv / 1000 * 3.1, 1),
-            ("operating_state", None): state,
-            ("energy_total", None): self.energy_wh,
-            ("energy_today", None): self.today_wh,
-            ("battery_soc", None): round(self.soc, 1),
-            ("battery_power", None): round(battery),
-            ("battery_charged_total", None): self.battery_charged_wh,
-            ("battery_discharged_total", None): self.battery_discharged_wh,
-        }
-        for phase, offset in (("A", 0.0), ("B", 1.3), ("C", -0.8)):
-            q[("phase_voltage", phase)] = round(230.0 + offset, 1)
-            q[("phase_current", phase)] = round(ac / 3 / 230.0, 2)
-        shares = [1.0 / self.mppts] * self.mppts if self.mppts else []
-        if len(shares) >= 2:
-            shares[0], shares[1] = shares[0] + 0.05, shares[1] - 0.05
-        for n, share in enumerate(shares, start=1):
-            power = pv * share
-            volts = (340.0 + 15 * n) if producing else 0.0
-            amps = round(power / volts, 1) if volts else 0.0
-            q[("mppt_power", str(n))] = round(power)
-            q[("pv_voltage", str(n))] = volts
-            q[("pv_current", str(n))] = amps
-        return q
 
 
 class RegisterImage:
@@ -225,6 +64,8 @@ class RegisterImage:
         self.identity = dict(identity)
         self.chain = chain
         self.night_sentinels = night_sentinels
+        #: point key -> value served instead of the model's (a test's alarm, a fault code)
+        self.overrides: dict[str, Value] = {}
         self._points = sorted(regmap.points, key=lambda p: p.address)
         self._starts = [p.address for p in self._points]
         self._fixed: dict[int, int] = {}
@@ -243,6 +84,8 @@ class RegisterImage:
         return any(low <= address and address + count <= high for low, high in self.ranges)
 
     def _value(self, point: Point, quantities: Mapping[tuple[str, str | None], Value]) -> Value:
+        if point.key in self.overrides:
+            return self.overrides[point.key]
         sim = point.sim
         if isinstance(sim, str) and sim.startswith("$"):
             name = sim[1:]
@@ -343,7 +186,8 @@ class InverterSimulator:
             regmap = template.resolve(chain)
             identity["model"] = f"SunSpec {next(m for m in sunspec_models if m != 1)}"
         else:
-            regmap = load_map(profile)
+            # repeated groups (Huawei's PV strings): one per simulated input
+            regmap = load_map(profile, {"pv_string_count": mppts})
         self.image = RegisterImage(
             regmap,
             self.model,
@@ -428,6 +272,21 @@ class InverterSimulator:
     def points(self) -> Iterator[Point]:
         """The points the simulator serves."""
         return iter(self.image.regmap.points)
+
+    def set_point(self, key: str, value: Value) -> None:
+        """Serve `value` for the point `key` from now on (None: the model's value again)."""
+        self.point(key)  # a typo is an error, not a silently ignored override
+        if value is None:
+            self.image.overrides.pop(key, None)
+        else:
+            self.image.overrides[key] = value
+
+    def point(self, key: str) -> Point:
+        """The point `key` of the map served."""
+        try:
+            return self.image.regmap.by_key[key]
+        except KeyError:
+            raise KeyError(f"{self.profile} map has no point {key!r}") from None
 
     def with_identity(self, **identity: str) -> None:
         """Change identity strings (e.g. to pretend to be another device)."""

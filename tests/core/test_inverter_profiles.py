@@ -22,6 +22,20 @@ ENTITY_KEYS = {
     "phase_voltage", "phase_current", "reactive_power", "power_factor", "energy_today",
     "energy_total", "inverter_temperature", "operating_state", "battery_soc", "battery_power",
     "battery_charged_total", "battery_discharged_total",
+    # round 2: what users of huawei_solar and of the Sungrow YAML get
+    "line_voltage", "peak_power_today", "efficiency", "insulation_resistance", "fault_code",
+    "alarms", "startup_time", "shutdown_time", "battery_status", "battery_voltage",
+    "battery_current", "battery_capacity", "battery_temperature", "battery_health",
+    "battery_charged_today", "battery_discharged_today", "load_power", "grid_export_power",
+    "grid_imported_today", "grid_imported_total", "grid_exported_today", "grid_exported_total",
+}  # fmt: skip
+#: energy counters: entity -> counter kind
+COUNTERS = {
+    "energy_total": "lifetime", "energy_today": "daily",
+    "battery_charged_total": "lifetime", "battery_discharged_total": "lifetime",
+    "battery_charged_today": "daily", "battery_discharged_today": "daily",
+    "grid_imported_total": "lifetime", "grid_exported_total": "lifetime",
+    "grid_imported_today": "daily", "grid_exported_today": "daily",
 }  # fmt: skip
 REQUIRED = {
     "ac_power", "dc_power", "grid_frequency", "energy_total", "energy_today",
@@ -40,7 +54,8 @@ def test_maps_are_consistent(profile: str) -> None:
         template = SunSpecTemplate()
         regmaps = [template.resolve(template.layout(m)) for m in ([1, 103, 160], [1, 113, 160])]
     else:
-        regmaps = [load_map(profile)]
+        # a repeat at its default and at its largest count (24 PV strings)
+        regmaps = [load_map(profile), load_map(profile, {"pv_string_count": 24})]
     assert raw["profile"] == profile
     for regmap in regmaps:
         entities = {p.entity for p in regmap.points if p.entity} | {
@@ -60,10 +75,12 @@ def test_maps_are_consistent(profile: str) -> None:
         seen += [(d.entity, d.index) for d in regmap.derived if d.entity]
         assert len(seen) == len(set(seen))
         for point in regmap.points:
-            if point.counter:
-                assert point.entity in {"energy_total", "energy_today"} or "battery" in (
-                    point.entity or ""
-                )
+            if point.counter or point.entity in COUNTERS:
+                assert COUNTERS.get(point.entity or "") == point.counter, point.key
+        # every bit field feeds a flags value, every time stamp an entity
+        flag_words = {k for d in regmap.derived if d.op == "flags" for k in d.inputs}
+        assert flag_words == {p.key for p in regmap.points if p.flags}
+        assert all(p.entity for p in regmap.points if p.epoch)
 
 
 def test_bad_map_is_reported() -> None:

@@ -6,16 +6,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from edge_hub_core.modbus_map import Identity, Point, RegisterMap, Sanity, load_map
+from edge_hub_core.modbus_map import Identity, Point, RegisterMap, Sanity
 from edge_hub_core.modbus_poll import (
     STRIKES,
     ModbusExceptionError,
     NoResponseError,
     Poller,
-    compute_derived,
 )
-
-from .inverter_memory import MemoryInverter
 
 
 def _map() -> RegisterMap:
@@ -111,15 +108,3 @@ async def test_other_exceptions_fail_the_poll() -> None:
 
     with pytest.raises(ModbusExceptionError):
         await Poller(_map(), read).read(["p0"])
-
-
-@pytest.mark.parametrize("profile", ["huawei", "sungrow"])
-async def test_derived_mppt_power(profile: str) -> None:
-    device = MemoryInverter(profile)
-    regmap = load_map(profile)
-    values = await Poller(regmap, device.read).read(regmap.tier_keys(["fast"]))
-    derived = compute_derived(regmap, values)
-    truth = device.sim.values()
-    for d in regmap.derived:
-        assert derived[d.key] == pytest.approx(truth[("mppt_power", d.index)], rel=0.02)
-    assert compute_derived(regmap, {}) == {d.key: None for d in regmap.derived}

@@ -270,7 +270,13 @@ def _mqtt_vectors() -> dict[str, object]:
         "data": {
             "readings": [
                 {"sensor": "ph", "value": 7.02, "status": "ok"},
-                {"sensor": "do", "value": None, "status": "offline", "error": "no answer"},
+                {
+                    "sensor": "do",
+                    "value": None,
+                    "status": "offline",
+                    "error": "no answer",
+                    "last_seen": 1763798390.0,
+                },
             ]
         },
     }

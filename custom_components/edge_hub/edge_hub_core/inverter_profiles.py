@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 import re
 
-from .modbus_map import PROFILES, RegisterMap, Value, load_map
+from .modbus_map import PROFILES, RegisterMap, Value, load_map, repeats_of
 from .modbus_poll import BadResponseError, ModbusExceptionError, Poller, ReadFn
 from .sunspec import Chain, NotSunSpecError, SunSpecTemplate, discover
 
@@ -47,11 +47,20 @@ class Detected:
 
 
 async def resolve_map(profile: str, read: ReadFn) -> tuple[RegisterMap, Chain | None]:
-    """The register map of `profile` for the device behind `read`."""
+    """The register map of `profile` for the device behind `read`.
+
+    SunSpec: the device's model chain. A map with repeated groups (Huawei's PV strings):
+    as many groups as the device's count registers say (their default if unreadable).
+    """
     if profile == "sunspec":
         chain = await discover(read)
         return SunSpecTemplate().resolve(chain), chain
-    return load_map(profile), None
+    regmap = load_map(profile)
+    repeats = repeats_of(profile)
+    if not repeats:
+        return regmap, None
+    counts = await Poller(regmap, read, busy_delay=0.2).read({r.count_key for r in repeats})
+    return load_map(profile, counts), None
 
 
 def identity_of(regmap: RegisterMap, values: dict[str, Value]) -> DeviceIdentity | None:

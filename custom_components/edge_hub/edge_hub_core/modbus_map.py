@@ -36,7 +36,8 @@ TIERS: Final = ("fast", "medium", "slow", "static")
 FUNCTIONS: Final[Mapping[str, int]] = {"holding": 3, "input": 4}
 WORD_ORDERS: Final = ("big", "little")
 COUNTERS: Final = ("lifetime", "daily")
-DERIVED_OPS: Final = ("product", "daily_from")
+DERIVED_OPS: Final = ("product", "daily_from", "flags")
+EPOCHS: Final = ("local",)
 
 #: profile name -> map file under edge_hub_core/maps/
 MAP_FILES: Final[Mapping[str, str]] = {
@@ -84,6 +85,10 @@ class Point:
     counter: str | None = None
     #: what the simulator serves for a point no physical quantity feeds (a constant)
     sim: float | str | None = None
+    #: a bit field: bit number -> the name of what a set bit means (an alarm)
+    flags: Mapping[int, str] | None = None
+    #: a time stamp in seconds since 1970 of the inverter's *local* clock ("local")
+    epoch: str | None = None
 
     @property
     def end(self) -> int:
@@ -93,8 +98,9 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    """A value computed from points: `product` (V x A = W) or `daily_from` (a lifetime
-    counter's growth since local midnight, for devices without a daily counter)."""
+    """A value computed from points: `product` (V x A = W), `daily_from` (a lifetime
+    counter's growth since local midnight, for devices without a daily counter) or `flags`
+    (how many named bits of its bit-field inputs are set: active alarms)."""
 
     key: str
     op: str
@@ -133,6 +139,53 @@ class Sanity:
     def passes(self, value: Value) -> bool:
         """Whether `value` is a number inside the range."""
         return isinstance(value, int | float) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """Points repeated once per input the device reports (Huawei's PV strings).
+
+    Group n (1-based) starts at `start + (n - 1) * size`; "{n}" in keys, indexes and
+    derived inputs is replaced by n. The device's count is the static point `count_key`,
+    read before the map is built; `default` is used while it is unknown (and by the
+    simulator's own map), and no count goes beyond `maximum`.
+    """
+
+    count_key: str
+    start: int
+    size: int
+    maximum: int
+    default: int
+    points: tuple[Mapping[str, Any], ...]
+    derived: tuple[Mapping[str, Any], ...] = ()
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any], profile: str) -> Repeat:
+        """A Repeat from its JSON object."""
+        try:
+            repeat = cls(
+                count_key=str(raw["count"]),
+                start=int(raw["start"]),
+                size=int(raw["size"]),
+                maximum=int(raw["max"]),
+                default=int(raw["default"]),
+                points=tuple(raw["points"]),
+                derived=tuple(raw.get("derived", ())),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise MapError(f"{profile}: bad repeat {raw!r}: {err!r}") from err
+        if not 0 <= repeat.default <= repeat.maximum or repeat.size <= 0:
+            raise MapError(f"{profile}: repeat of {repeat.count_key}: bad size or counts")
+        for point in repeat.points:
+            if not 0 <= int(point.get("offset", -1)) < repeat.size:
+                raise MapError(f"{profile}: repeated point {point.get('key')} outside its group")
+        return repeat
+
+    def clamp(self, count: Value) -> int:
+        """How many groups to map for the count a device reported (None: the default)."""
+        if not isinstance(count, int) or isinstance(count, bool):
+            return self.default
+        return max(0, min(self.maximum, count))
 
 
 @dataclass(frozen=True)
@@ -211,17 +264,46 @@ def preload() -> None:
         _map_text(profile)
 
 
-def load_map(profile: str) -> RegisterMap:
-    """The register map of a fixed-address profile (Huawei, Sungrow)."""
+def repeats_of(profile: str) -> tuple[Repeat, ...]:
+    """The repeated groups of a fixed-address profile's map (none for most)."""
+    raw = load_raw(profile)
+    return tuple(Repeat.from_raw(r, profile) for r in raw.get("repeats", ()))
+
+
+def load_map(profile: str, counts: Mapping[str, Value] | None = None) -> RegisterMap:
+    """The register map of a fixed-address profile (Huawei, Sungrow).
+
+    `counts` are the values of the repeats' count points as the device reported them
+    (missing: each repeat's default).
+    """
     raw = load_raw(profile)
     if "models" in raw:
         raise MapError(f"{profile}: a SunSpec map is resolved against a device (sunspec.py)")
     defaults = MapDefaults.from_raw(raw)
-    points = tuple(parse_point(p, p.get("address"), defaults) for p in raw["points"])
-    return build_map(raw, points)
+    points = [parse_point(p, p.get("address"), defaults) for p in raw["points"]]
+    derived = [_parse_derived(d) for d in raw.get("derived", ())]
+    for repeat in repeats_of(profile):
+        for n in range(1, repeat.clamp((counts or {}).get(repeat.count_key)) + 1):
+            base = repeat.start + (n - 1) * repeat.size
+            replacements = {"{n}": str(n)}
+            points += [
+                parse_point(p, base + int(p["offset"]), defaults, replacements)
+                for p in repeat.points
+            ]
+            derived += [_parse_derived(d, replacements) for d in repeat.derived]
+    regmap = build_map(raw, points, derived)
+    for repeat in repeats_of(profile):
+        count_point = regmap.by_key.get(repeat.count_key)
+        if count_point is None or count_point.tier != "static":
+            raise MapError(f"{profile}: a repeat's count {repeat.count_key!r} is no static point")
+    return regmap
 
 
-def build_map(raw: Mapping[str, Any], points: Iterable[Point]) -> RegisterMap:
+def build_map(
+    raw: Mapping[str, Any],
+    points: Iterable[Point],
+    derived: Iterable[Derived] | None = None,
+) -> RegisterMap:
     """A RegisterMap from a map file's top-level settings and its resolved points."""
     profile = str(raw["profile"])
     try:
@@ -231,7 +313,11 @@ def build_map(raw: Mapping[str, Any], points: Iterable[Point]) -> RegisterMap:
             points=tuple(points),
             identity=Identity(**raw["identity"]),
             sanity=Sanity(**raw["sanity"]),
-            derived=tuple(_parse_derived(d) for d in raw.get("derived", ())),
+            derived=tuple(
+                derived
+                if derived is not None
+                else (_parse_derived(d) for d in raw.get("derived", ()))
+            ),
             max_registers=int(raw.get("max_registers", 125)),
             max_gap=int(raw.get("max_gap", 16)),
             request_gap_ms=int(raw.get("request_gap_ms", 0)),
@@ -319,6 +405,12 @@ def parse_point(
         else defaults.valid.get(entity or "", None)
     )
     states = raw.get("states")
+    flags = raw.get("flags")
+    epoch = raw.get("epoch")
+    if epoch is not None and (epoch not in EPOCHS or kind not in ("u32", "s32")):
+        raise MapError(f"{where}: epoch must be one of {EPOCHS}, on a 32-bit integer")
+    if flags is not None and kind not in ("u16", "u32"):
+        raise MapError(f"{where}: flags need an unsigned integer type")
     scale = float(raw.get("scale", 1.0))
     if not math.isfinite(scale) or scale == 0:
         raise MapError(f"{where}: bad scale {scale}")
@@ -343,20 +435,35 @@ def parse_point(
         ),
         counter=counter,
         sim=raw.get("sim"),
+        flags=(
+            {_int(bit, where): str(name) for bit, name in flags.items()}
+            if flags is not None
+            else None
+        ),
+        epoch=epoch,
     )
 
 
-def _parse_derived(raw: Mapping[str, Any]) -> Derived:
+def _parse_derived(
+    raw: Mapping[str, Any], replacements: Mapping[str, str] | None = None
+) -> Derived:
+    def text(value: Any) -> str:
+        out = str(value)
+        for old, new in (replacements or {}).items():
+            out = out.replace(old, new)
+        return out
+
     op = raw.get("op")
     if op not in DERIVED_OPS:
         raise MapError(f"derived {raw.get('key')!r}: op must be one of {DERIVED_OPS}")
+    index = raw.get("index")
     return Derived(
-        key=str(raw["key"]),
+        key=text(raw["key"]),
         op=str(op),
-        inputs=tuple(str(k) for k in raw["inputs"]),
+        inputs=tuple(text(k) for k in raw["inputs"]),
         unit=raw.get("unit"),
         entity=raw.get("entity"),
-        index=raw.get("index"),
+        index=text(index) if index is not None else None,
         counter=raw.get("counter"),
     )
 

@@ -195,23 +195,3 @@ class Poller:
                 raise BadResponseError(f"asked for {count} registers, got {len(registers)}")
             return registers
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def compute_derived(regmap: RegisterMap, values: Mapping[str, Value]) -> dict[str, Value]:
-    """The `product` derived values (V x A = W) from the latest values.
-
-    `daily_from` values need a date and a stored baseline: energy_guard.DailyFromTotal.
-    """
-    out: dict[str, Value] = {}
-    for derived in regmap.derived:
-        if derived.op != "product":
-            continue
-        factors = [values.get(k) for k in derived.inputs]
-        if all(isinstance(f, int | float) for f in factors):
-            product = 1.0
-            for factor in factors:
-                product *= float(factor)  # type: ignore[arg-type]
-            out[derived.key] = round(product, 1)
-        else:
-            out[derived.key] = None
-    return out

@@ -250,6 +250,7 @@ def _validate_readings(data: Mapping[str, Any]) -> None:
         if status == "ok" and value is None:
             raise ProtocolError("bad_field", "an ok reading without a value")
         _opt(item, "ts", float, where="reading.")
+        _opt(item, "last_seen", float, where="reading.")
 
 
 def _validate_lap(data: Mapping[str, Any]) -> None:

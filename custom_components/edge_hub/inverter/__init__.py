@@ -23,6 +23,7 @@ from ..models import EdgeHubConfigEntry, KindModule, KindRuntime
 from .const import CONF_PROFILE, CONF_UNIT_ID, REQUEST_TIMEOUT
 from .coordinator import InverterCoordinator
 from .link import ModbusLink
+from .outage import OutageWatch
 from .sensor import build_sensors
 from .settings import request_gap_s, tier_intervals
 
@@ -35,8 +36,9 @@ class InverterRuntime(KindRuntime):
 
     platforms = (Platform.SENSOR,)
 
-    def __init__(self, coordinator: InverterCoordinator) -> None:
+    def __init__(self, coordinator: InverterCoordinator, outage: OutageWatch) -> None:
         self.coordinator = coordinator
+        self.outage = outage
 
     async def async_setup_platform(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
@@ -46,8 +48,10 @@ class InverterRuntime(KindRuntime):
             async_add_entities(build_sensors(self.coordinator))
 
     async def async_unload(self) -> None:
-        """Close the connection (the coordinator stops with the entry)."""
+        """Close the connection (the coordinator stops with the entry), drop the issue (a
+        reload raises it again if the inverter still does not answer)."""
         self.coordinator.link.close()
+        self.outage.clear()
 
     def diagnostics(self) -> dict[str, Any]:
         """The coordinator's view of the inverter."""
@@ -68,11 +72,15 @@ class _Kind(KindModule):
             request_gap=request_gap_s(options, profile),
         )
         placeholders = {"host": data[CONF_HOST], "port": str(data[CONF_PORT]), "profile": profile}
+        outage = OutageWatch(hass, entry, data[CONF_HOST], data[CONF_PORT])
+        await outage.async_load()
         try:
             regmap, chain = await resolve_map(profile, link.async_read)
             identity, static_values = await identify(regmap, link.async_read)
         except NoResponseError as err:
             link.close()
+            # HA retries the set-up; an inverter dead for days gets its repair issue here
+            await outage.async_offline()
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key="inverter_unreachable",
@@ -104,9 +112,11 @@ class _Kind(KindModule):
             intervals=tier_intervals(options),
             static_values=static_values,
             chain=chain,
+            outage=outage,
         )
+        await outage.async_online()
         await coordinator.async_config_entry_first_refresh()
-        return InverterRuntime(coordinator)
+        return InverterRuntime(coordinator, outage)
 
 
 KIND: KindModule = _Kind()

@@ -31,17 +31,14 @@ from homeassistant.util import dt as dt_util
 from ..const import DOMAIN, LOGGER
 from ..edge_hub_core.energy_guard import CounterGuard, DailyFromTotal
 from ..edge_hub_core.inverter_profiles import DeviceIdentity
+from ..edge_hub_core.modbus_derived import active_flags, compute_derived
 from ..edge_hub_core.modbus_map import RegisterMap, Value
-from ..edge_hub_core.modbus_poll import (
-    ModbusExceptionError,
-    NoResponseError,
-    Poller,
-    compute_derived,
-)
+from ..edge_hub_core.modbus_poll import ModbusExceptionError, NoResponseError, Poller
 from ..edge_hub_core.sunspec import Chain
 from ..models import EdgeHubConfigEntry
 from .const import MAX_BACKOFF
 from .link import ModbusLink
+from .outage import OutageWatch
 
 POLLED_TIERS = ("fast", "medium", "slow")
 #: first pause before asking a busy (0x06) inverter again; doubles on each retry
@@ -72,6 +69,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         intervals: Mapping[str, float],
         static_values: Mapping[str, Value] | None = None,
         chain: Chain | None = None,
+        outage: OutageWatch | None = None,
     ) -> None:
         self.intervals = dict(intervals)
         super().__init__(
@@ -86,6 +84,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self.regmap = regmap
         self.identity = identity
         self.chain = chain
+        self.outage = outage
         self.poller = Poller(regmap, link.async_read, busy_delay=BUSY_DELAY)
         self.online = True
         self.offline_since: datetime | None = None
@@ -130,6 +129,13 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             return self._values.get(key)
         return self.data.values.get(key) if self.data is not None else None
 
+    def active_flags(self, key: str) -> list[str] | None:
+        """The names of the active flags (alarms) of the `flags` value `key`."""
+        derived = next((d for d in self.regmap.derived if d.key == key), None)
+        if derived is None or self.data is None:
+            return None
+        return active_flags(self.regmap, derived, self.data.values)
+
     def restore_counter(self, key: str, stored: Mapping[str, Any]) -> None:
         """Give a counter's guard (or daily baseline) the state its entity stored."""
         if key in self.counters:
@@ -160,11 +166,13 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         now = time.monotonic()
         if not self.online:
             if now < self._next_attempt:
+                if self.outage is not None:
+                    self.outage.check()
                 return self.data or InverterData(False, dict(self._values))
             try:
                 await self._ping()
             except NoResponseError as err:
-                return self._offline(err)
+                return await self._offline(err)
             self.request_full_poll()
         tiers = self._due(now)
         if not tiers:
@@ -174,7 +182,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         try:
             values = await self._read(keys)
         except NoResponseError as err:
-            return self._offline(err)
+            return await self._offline(err)
         except ModbusExceptionError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -185,7 +193,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self.last_poll_requests = self.poller.stats.requests - before
         for tier in tiers:
             self._last_read[tier] = now
-        self._online()
+        await self._online()
         return InverterData(True, self._merge(values))
 
     async def _ping(self) -> None:
@@ -203,8 +211,10 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             await self._ping()
             return await self.poller.read(keys)
 
-    def _offline(self, err: NoResponseError) -> InverterData:
+    async def _offline(self, err: NoResponseError) -> InverterData:
         self.link.close()
+        if self.outage is not None:
+            await self.outage.async_offline()
         if self.online:
             self.online = False
             self.offline_since = dt_util.utcnow()
@@ -224,9 +234,11 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
         self._next_attempt = time.monotonic() + delay
         return InverterData(False, dict(self._values))
 
-    def _online(self) -> None:
+    async def _online(self) -> None:
         if self.online:
             return
+        if self.outage is not None:
+            await self.outage.async_online()
         LOGGER.info(
             "%s at %s:%s is answering again (it was not since %s)",
             self.config_entry.title,
@@ -270,6 +282,7 @@ class InverterCoordinator(DataUpdateCoordinator[InverterData]):
             "sunspec_chain": self.chain.as_list() if self.chain else None,
             "online": self.online,
             "offline_since": self.offline_since.isoformat() if self.offline_since else None,
+            "outage": self.outage.tracker.as_dict() if self.outage else None,
             "intervals_s": self.intervals,
             "request_gap_s": self.link.request_gap,
             "plans": {

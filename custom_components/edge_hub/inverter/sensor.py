@@ -1,169 +1,27 @@
 """Sensor entities of an inverter, one per mapped value that feeds an entity.
 
 The register map says which value feeds which entity (its `entity` key) and in which unit;
-this table says how Home Assistant shows each kind of entity. Energy counters are restored
-across restarts together with their guard, so a restart never lets a lower value through.
+sensor_descriptions.py says how Home Assistant shows each kind. Energy counters are
+restored across restarts together with their guard, so a restart never lets a lower value
+through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
 
 from ..const import LOGGER
+from ..edge_hub_core.modbus_derived import local_epoch_to_datetime
 from ..edge_hub_core.modbus_map import Value
 from .coordinator import InverterCoordinator
-
-#: normalised operating states (every map's "states" table maps onto these)
-OPERATING_STATES = [
-    "off",
-    "sleeping",
-    "starting",
-    "producing",
-    "throttled",
-    "shutting_down",
-    "fault",
-    "standby",
-]
-
-
-@dataclass(frozen=True, kw_only=True)
-class InverterSensorDescription(SensorEntityDescription):
-    """How one kind of inverter value is shown."""
-
-    #: name of the translation placeholder filled with the value's index (MPPT 1, phase A)
-    placeholder: str | None = None
-    #: an energy counter: restored with its guard across restarts
-    counter: bool = False
-
-
-def _power(key: str, **kw: Any) -> InverterSensorDescription:
-    return InverterSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        **kw,
-    )
-
-
-def _energy(key: str, state_class: SensorStateClass) -> InverterSensorDescription:
-    return InverterSensorDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=state_class,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        counter=True,
-    )
-
-
-DESCRIPTIONS: Mapping[str, InverterSensorDescription] = {
-    d.key: d
-    for d in (
-        _power("ac_power"),
-        _power("dc_power"),
-        _power("mppt_power", placeholder="mppt"),
-        InverterSensorDescription(
-            key="pv_voltage",
-            translation_key="pv_voltage",
-            placeholder="mppt",
-            device_class=SensorDeviceClass.VOLTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=1,
-            entity_category=EntityCategory.DIAGNOSTIC,
-        ),
-        InverterSensorDescription(
-            key="pv_current",
-            translation_key="pv_current",
-            placeholder="mppt",
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=2,
-            entity_category=EntityCategory.DIAGNOSTIC,
-        ),
-        InverterSensorDescription(
-            key="grid_frequency",
-            translation_key="grid_frequency",
-            device_class=SensorDeviceClass.FREQUENCY,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=2,
-        ),
-        InverterSensorDescription(
-            key="phase_voltage",
-            translation_key="phase_voltage",
-            placeholder="phase",
-            device_class=SensorDeviceClass.VOLTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=1,
-        ),
-        InverterSensorDescription(
-            key="phase_current",
-            translation_key="phase_current",
-            placeholder="phase",
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=2,
-        ),
-        InverterSensorDescription(
-            key="reactive_power",
-            translation_key="reactive_power",
-            device_class=SensorDeviceClass.REACTIVE_POWER,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=0,
-            entity_category=EntityCategory.DIAGNOSTIC,
-        ),
-        InverterSensorDescription(
-            key="power_factor",
-            translation_key="power_factor",
-            device_class=SensorDeviceClass.POWER_FACTOR,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=2,
-            entity_category=EntityCategory.DIAGNOSTIC,
-        ),
-        InverterSensorDescription(
-            key="inverter_temperature",
-            translation_key="inverter_temperature",
-            device_class=SensorDeviceClass.TEMPERATURE,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=1,
-        ),
-        InverterSensorDescription(
-            key="operating_state",
-            translation_key="operating_state",
-            device_class=SensorDeviceClass.ENUM,
-            options=OPERATING_STATES,
-        ),
-        # the Energy dashboard's solar production: lifetime and today, total_increasing,
-        # and guarded so that a zero or a drop never reaches HA's statistics
-        _energy("energy_total", SensorStateClass.TOTAL_INCREASING),
-        _energy("energy_today", SensorStateClass.TOTAL_INCREASING),
-        InverterSensorDescription(
-            key="battery_soc",
-            translation_key="battery_soc",
-            device_class=SensorDeviceClass.BATTERY,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=PERCENTAGE,
-            suggested_display_precision=0,
-        ),
-        _power("battery_power"),
-        _energy("battery_charged_total", SensorStateClass.TOTAL_INCREASING),
-        _energy("battery_discharged_total", SensorStateClass.TOTAL_INCREASING),
-    )
-}
+from .sensor_descriptions import DESCRIPTIONS, InverterSensorDescription
 
 
 def build_sensors(coordinator: InverterCoordinator) -> list[InverterSensor]:
@@ -217,9 +75,22 @@ class InverterSensor(CoordinatorEntity[InverterCoordinator], SensorEntity):
         return super().available and data is not None and data.online
 
     @property
-    def native_value(self) -> Value:
+    def native_value(self) -> Value | datetime:
         """The latest value (None: unknown, e.g. "not implemented" at night)."""
-        return self.coordinator.value(self._value_key)
+        value = self.coordinator.value(self._value_key)
+        if self.entity_description.device_class is SensorDeviceClass.TIMESTAMP:
+            # the inverter counts on its local clock, set to where it (and HA) stands
+            if not isinstance(value, int):
+                return None
+            return local_epoch_to_datetime(value, dt_util.get_default_time_zone())
+        return value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The names of the active alarms, for an alarm count."""
+        if not self.entity_description.flags:
+            return None
+        return {"active": self.coordinator.active_flags(self._value_key) or []}
 
 
 class CounterStoredData(ExtraStoredData):

@@ -1,0 +1,313 @@
+"""The Home Assistant legs of bench_reactor, as one pytest run in the test harness.
+
+Run by bench/bench_reactor.py through pytest (the harness's `hass` fixture), never by the
+test suite. The harness is made production-like first: asyncio debug off (it alone doubles
+every cost), logging at WARNING. CPU is `time.process_time()` of this process (HA's loop and
+its MQTT thread; the publisher is a separate process) over the load window, minus the same
+window measured idle just before.
+
+Legs (100 boards x 45 sensors, every value changing every 5 s: 900 readings/s):
+- floor: the same number of bare `hass.states.async_set` calls - one state change each;
+- baseline: HA's own MQTT discovery sensors, one topic per sensor, through a real broker;
+- ours_apply: our reactor feature applying one `readings` record per board and round, fed
+  in-process (no MQTT, no sequencing: those are the agent runtime's, measured in round 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.const import Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.edge_hub.agent.feature import AgentContext
+from custom_components.edge_hub.const import CONF_KIND, DOMAIN, EntryKind
+from custom_components.edge_hub.edge_hub_core.protocol import Record
+from custom_components.edge_hub.models import EdgeHubConfigEntry, KindModule, KindRuntime
+from custom_components.edge_hub.reactor.feature import ReactorFeature
+from tests.broker import Broker, running_broker
+
+ROOT = Path(__file__).parents[1]
+BOARDS = int(os.environ.get("BENCH_REACTOR_BOARDS", "100"))
+SENSORS = 45
+PERIOD_S = 5.0
+TOTAL = BOARDS * SENSORS
+RATE = TOTAL / PERIOD_S
+SECONDS = float(os.environ.get("BENCH_REACTOR_SECONDS", "120"))
+
+
+@pytest.fixture(autouse=True)
+def _custom_integrations(enable_custom_integrations: None) -> None:
+    """Let the harness load custom_components/edge_hub."""
+
+
+@pytest.fixture
+def broker(socket_enabled: None) -> Iterator[Broker]:
+    with running_broker() as running:
+        yield running
+
+
+def _production_like(hass: HomeAssistant) -> None:
+    hass.loop.set_debug(False)
+    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("homeassistant", "custom_components", "pytest_homeassistant_custom_component"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+async def _cpu_over(seconds: float) -> float:
+    start = time.process_time()
+    await asyncio.sleep(seconds)
+    return time.process_time() - start
+
+
+def _p99_ms(latencies: list[float]) -> float | None:
+    if len(latencies) < 2:
+        return None
+    return round(statistics.quantiles(latencies, n=100)[98] * 1000, 1)
+
+
+# --- floor: bare state writes -----------------------------------------------------------------
+
+
+async def floor_leg(hass: HomeAssistant) -> dict[str, Any]:
+    entity_ids = [f"sensor.floor_{i}" for i in range(TOTAL)]
+    attributes = [
+        {
+            "state_class": "measurement",
+            "unit_of_measurement": "°C",
+            "device_class": "temperature",
+            "friendly_name": f"Floor {i}",
+        }
+        for i in range(TOTAL)
+    ]
+    for i, entity_id in enumerate(entity_ids):
+        hass.states.async_set(entity_id, "0", attributes[i])
+    idle = await _cpu_over(SECONDS)
+    loop = asyncio.get_running_loop()
+    tick = 0.01
+    per_tick = round(RATE * tick)
+    writes = 0
+    start_cpu = time.process_time()
+    start = next_tick = loop.time()
+    while loop.time() - start < SECONDS:
+        for _ in range(per_tick):
+            i = writes % TOTAL
+            hass.states.async_set(entity_ids[i], str(writes), attributes[i])
+            writes += 1
+        next_tick += tick
+        await asyncio.sleep(max(0.0, next_tick - loop.time()))
+    busy = time.process_time() - start_cpu
+    return {
+        "cpu_us_per_write_floor": round((busy - idle) / writes * 1e6, 1),
+        "floor_writes": writes,
+    }
+
+
+# --- ours: the reactor feature applying readings records ---------------------------------------
+
+
+def _capability() -> dict[str, Any]:
+    return {
+        "sensors": [
+            {"id": f"t{j}", "kind": "temperature", "name": f"Temperature {j}", "unit": "°C",
+             "device_class": "temperature", "precision": 2}
+            for j in range(SENSORS)
+        ]
+    }  # fmt: skip
+
+
+class _Runtime(KindRuntime):
+    platforms = (Platform.SENSOR,)
+
+    def __init__(self, feature: ReactorFeature) -> None:
+        self.feature = feature
+
+    async def async_setup_platform(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        await self.feature.async_setup_platform(platform, async_add_entities)
+
+
+class _Kind(KindModule):
+    def __init__(self) -> None:
+        self.features: list[ReactorFeature] = []
+
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EdgeHubConfigEntry
+    ) -> KindRuntime:
+        agent_id = entry.data["agent_id"]
+
+        async def send_command(cmd: str, args: Mapping[str, Any]) -> dict[str, Any]:
+            return {}
+
+        ctx = AgentContext(
+            hass=hass,
+            entry=entry,
+            agent_id=agent_id,
+            device_info=DeviceInfo(identifiers={(DOMAIN, agent_id)}, name=agent_id),
+            send_command=send_command,
+            is_online=lambda: True,
+            schedule_save=lambda: None,
+        )
+        feature = ReactorFeature(ctx, _capability())
+        self.features.append(feature)
+        return _Runtime(feature)
+
+
+async def ours_apply_leg(hass: HomeAssistant) -> dict[str, Any]:
+    kind = _Kind()
+
+    async def get_kind(hass: HomeAssistant, kind_name: EntryKind) -> KindModule:
+        return kind
+
+    with patch("custom_components.edge_hub.async_get_kind", get_kind):
+        for board in range(BOARDS):
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                unique_id=f"board-{board}",
+                data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": f"board-{board}"},
+            )
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    for feature in kind.features:
+        feature.availability_changed()
+    # every round of every board, built beforehand (the runtime hands over parsed records)
+    rounds = int(SECONDS / PERIOD_S) + 1
+
+    def readings(r: int) -> list[dict[str, Any]]:
+        return [
+            {"sensor": f"t{j}", "value": 20.0 + r * 0.01 + j * 0.001, "status": "ok",
+             "ts": 1763798400.0 + r * PERIOD_S}
+            for j in range(SENSORS)
+        ]  # fmt: skip
+
+    records = [
+        [Record(seq=r + 1, ts=1.0, type="readings", data={"readings": readings(r)})
+         for r in range(rounds)]
+        for _ in range(BOARDS)
+    ]  # fmt: skip
+    idle = await _cpu_over(SECONDS)
+    loop = asyncio.get_running_loop()
+    gap = PERIOD_S / BOARDS  # boards spread over the period, like real ones
+    applied = 0
+    start_cpu = time.process_time()
+    start = loop.time()
+    step = 0
+    while loop.time() - start < SECONDS:
+        board, rnd = step % BOARDS, step // BOARDS
+        kind.features[board].apply(records[board][rnd])
+        applied += SENSORS
+        step += 1
+        await asyncio.sleep(max(0.0, start + step * gap - loop.time()))
+    busy = time.process_time() - start_cpu
+    writes = sum(f.applied["writes"] for f in kind.features)
+    return {
+        "cpu_us_per_reading_ours_apply_only": round((busy - idle) / applied * 1e6, 1),
+        "ours_apply_readings": applied,
+        "ours_apply_writes": writes,
+    }
+
+
+# --- baseline: HA's own MQTT discovery sensors ---------------------------------------------------
+
+
+def _publisher(broker: Broker, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.mqtt_publisher", "--port", str(broker.port), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+
+
+async def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.2)
+
+
+async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
+    discovery = _publisher(broker, "--sensors", str(TOTAL), "--discovery")
+    await asyncio.get_running_loop().run_in_executor(None, discovery.wait)
+    entry = MockConfigEntry(
+        domain="mqtt",
+        data={"broker": broker.host, "port": broker.port},
+        version=1,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    with patch("homeassistant.config.async_hass_config_yaml", return_value={}):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await _wait(
+        lambda: (
+            hass.states.get(f"sensor.bench_s{TOTAL - 1}") is not None
+            and len(hass.states.async_entity_ids("sensor")) >= TOTAL
+        ),
+        600,
+        "MQTT discovery of every sensor",
+    )
+    await asyncio.sleep(2)
+    base = time.time()
+    latencies: list[float] = []
+
+    @callback
+    def _changed(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        if new is not None and event.data["entity_id"].startswith("sensor.bench_s"):
+            with contextlib.suppress(ValueError):
+                latencies.append(time.time() - base - float(new.state))
+
+    unsub = hass.bus.async_listen("state_changed", _changed)
+    idle = await _cpu_over(SECONDS)
+    publisher = _publisher(
+        broker, "--sensors", str(TOTAL), "--rate", str(RATE), "--seconds", str(SECONDS),
+        "--base", str(base),
+    )  # fmt: skip
+    start_cpu = time.process_time()
+    started = time.monotonic()
+    out, _ = await asyncio.get_running_loop().run_in_executor(None, publisher.communicate)
+    await asyncio.sleep(1.0)  # what is still in flight
+    busy = time.process_time() - start_cpu
+    window = time.monotonic() - started
+    unsub()
+    sent = json.loads(out)["sent"]
+    received = len(latencies)
+    return {
+        "cpu_us_per_reading_baseline": round(
+            (busy - idle * window / SECONDS) / max(received, 1) * 1e6, 1
+        ),
+        "baseline_sent": sent,
+        "baseline_received": received,
+        "baseline_dropped": sent - received,
+        "baseline_latency_ms_p99": _p99_ms(latencies),
+    }
+
+
+async def test_legs(hass: HomeAssistant, broker: Broker) -> None:
+    _production_like(hass)
+    results: dict[str, Any] = {"boards": BOARDS, "sensors": TOTAL, "readings_per_s": RATE,
+                               "seconds_per_leg": SECONDS}  # fmt: skip
+    results |= await floor_leg(hass)
+    results |= await ours_apply_leg(hass)
+    results |= await baseline_leg(hass, broker)
+    out = Path(os.environ["BENCH_REACTOR_OUT"])
+    await hass.async_add_executor_job(out.write_text, json.dumps(results))
