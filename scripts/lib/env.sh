@@ -68,15 +68,9 @@ build_root() {
   log "building a minimal Debian sid root with python3.14 at $ROOT (about 1.5 min, once)"
   rm -rf "$ROOT.tmp"
   debootstrap --variant=minbase \
-    --include=python3.14,python3.14-venv,python3.14-dev,ca-certificates,gcc,g++,libc6-dev,git,mosquitto,procps,libturbojpeg0,ffmpeg-free \
-    sid "$ROOT.tmp" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 || {
-      # ffmpeg-free/libturbojpeg are only niceties for HA's log: retry without them
-      rm -rf "$ROOT.tmp"
-      debootstrap --variant=minbase \
-        --include=python3.14,python3.14-venv,python3.14-dev,ca-certificates,gcc,g++,libc6-dev,git,mosquitto,procps \
-        sid "$ROOT.tmp" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 \
-        || { tail -n 20 "$CACHE/debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/debootstrap.log)"; }
-    }
+    --include=python3.14,python3.14-venv,python3.14-dev,ca-certificates,gcc,g++,libc6-dev,git,mosquitto,procps \
+    sid "$ROOT.tmp" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 \
+    || { tail -n 20 "$CACHE/debootstrap.log" >&2; die "debootstrap failed (log: $CACHE/debootstrap.log)"; }
   mv "$ROOT.tmp" "$ROOT"
 }
 

@@ -16,8 +16,16 @@ ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "edge_hub"
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    duplicates = {key for key in keys if keys.count(key) > 1}
+    # json.loads would silently keep the last one (a text merge of two branches does this)
+    assert not duplicates, f"duplicate JSON keys: {duplicates}"
+    return dict(pairs)
+
+
 def _json(path: Path) -> Any:
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(), object_pairs_hook=_no_duplicate_keys)
 
 
 def test_manifest_keys_in_hassfest_order() -> None:
