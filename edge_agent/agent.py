@@ -217,6 +217,11 @@ class Agent:
     async def _execute(self, cmd: str, args: Mapping[str, Any]) -> dict[str, Any]:
         if cmd == "ping":
             return {"instance": self.instance, "sw_version": __version__}
+        if cmd == "replay":
+            after = args.get("after", 0)
+            if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+                raise CommandError("invalid_args", "after must be a non-negative integer")
+            return {"from": self.sender.replay_after(after)}
         feature = self._commands.get(cmd)
         if feature is None:
             raise CommandError("unknown_command", f"unknown command {cmd!r}")

@@ -55,6 +55,13 @@ class Sender:
         self.sent_upto = min(self.sent_upto, self._outbox.acked_seq)
         self.pump()
 
+    def replay_after(self, after: int) -> int:
+        """HA asked for everything after `after` (a gap, or a new entry): send it again."""
+        self.sent_upto = min(self.sent_upto, max(after, self._outbox.acked_seq))
+        first = self.sent_upto + 1
+        self.pump()
+        return first
+
     def acked(self, seq: int) -> None:
         """HA has everything up to `seq`: no need to send it (again)."""
         self.sent_upto = max(self.sent_upto, seq)

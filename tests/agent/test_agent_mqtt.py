@@ -255,3 +255,17 @@ def test_sigkill_fires_the_will(tmp_path: Path, broker: Broker) -> None:
         stub.close()
         if process.poll() is None:
             process.kill()
+
+
+async def test_replay_command_resends_what_ha_misses(
+    tmp_path: Path, broker: Broker, stub: HaStub
+) -> None:
+    stub.ack_interval = 3600.0  # nothing acknowledged: everything is still in the outbox
+    stub._last_ack_at = time.monotonic()
+    async with running(make_config(tmp_path, broker, count=20)):
+        await until(stub, lambda: stub.applied == 20)
+        reply = await asyncio.to_thread(stub.command, "replay", {"after": 15})
+        assert reply["result"] == {"from": 16}
+        await until(stub, lambda: stub.duplicates == 5)
+        reply = await asyncio.to_thread(stub.command, "replay", {"after": -1})
+        assert reply["error"]["code"] == "invalid_args"
