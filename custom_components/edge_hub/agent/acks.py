@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
 from ..const import LOGGER
@@ -100,16 +101,22 @@ class AckWriter:
         await self._store.async_save(snapshot.data)
         self.writes += 1
         self.saved = (snapshot.epoch, snapshot.seq)
-        if snapshot.epoch is not None and self.saved != self.acked and snapshot.seq > 0:
-            await self._publish_ack(snapshot.epoch, snapshot.seq)
-            self.acked = self.saved
+        if self.saved != self.acked:
+            await self.async_republish()
 
     async def async_republish(self) -> None:
-        """Publish the last ack again (the broker may have lost its retained copy)."""
-        epoch, seq = self.saved
-        if epoch is not None and seq > 0:
+        """Publish the last stored seq as the ack (again: the broker may have lost its
+        retained copy). Without a connection it waits for the next one (HA republishes
+        on every MQTT reconnect and every announce)."""
+        epoch, seq = saved = self.saved
+        if epoch is None or seq <= 0:
+            return
+        try:
             await self._publish_ack(epoch, seq)
-            self.acked = self.saved
+        except HomeAssistantError as err:
+            LOGGER.debug("Ack %s/%d not published: %s", epoch, seq, err)
+            return
+        self.acked = saved
 
     async def async_flush(self) -> None:
         """Write now (unload, HA stop) and acknowledge it."""
