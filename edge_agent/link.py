@@ -156,8 +156,11 @@ class MqttLink:
                 continue
             self._client = client
             rc = MQTTErrorCode.MQTT_ERR_SUCCESS
+            # publishes wake the loop through paho's socket pair; the timeout only paces the
+            # keepalive pings, which may be that late and still beat the broker's 1.5 x
+            wake = max(1.0, cfg.keepalive / 4)
             while rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
-                rc = client.loop(timeout=1.0)
+                rc = client.loop(timeout=wake)
             self._client = None
             if self._connected:
                 self._connected = False
