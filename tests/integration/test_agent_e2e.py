@@ -171,3 +171,55 @@ async def test_stream_survives_kill_restart_and_outage(
     assert runtime().counters["gaps"] == 0
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.config_entries.async_unload(mqtt_entry.entry_id)
+
+
+async def test_records_sent_while_no_entry_listened_arrive(
+    hass: HomeAssistant, broker: Broker, tmp_path: Path
+) -> None:
+    """The agent streamed to nobody - before the user confirmed it, and while its entry was
+    unloaded - and then went quiet: the entry asks for what it missed when it starts."""
+    config = tmp_path / "agent.yaml"
+
+    def configure(count: int) -> None:
+        config.write_text(
+            f"agent: {{id: {AGENT}, name: E2E Pi}}\n"
+            f"mqtt: {{host: 127.0.0.1, port: {broker.port}}}\n"
+            f"outbox: {{path: {tmp_path / 'outbox.db'}}}\n"
+            f"synthetic: {{rate_hz: 500, count: {count}}}\n"
+        )
+
+    def reached(count: int) -> bool:
+        return f"reached seq {count}" in (tmp_path / "agent.log").read_text()
+
+    def runtime() -> AgentRuntime:
+        assert isinstance(entry.runtime_data, AgentRuntime)
+        return entry.runtime_data
+
+    configure(100)
+    mqtt_entry = await setup_mqtt(hass, broker.port)
+    entry = agent_entry(hass, AGENT, title="E2E Pi")
+    with patch_features(), agent_processes(config) as agents:
+        await until(lambda: reached(100), timeout=20)
+        assert await hass.config_entries.async_setup(entry.entry_id)  # first set-up
+        await until(lambda: runtime().sequencer.applied == 100, timeout=20)
+        await until(lambda: runtime().outbox_backlog == 0, timeout=15)
+        # HA's birth (which makes agents replay too) is behind us: not what brings 101..150
+        log = tmp_path / "agent.log"
+        await until(lambda: "Home Assistant is online" in log.read_text(), timeout=30)
+
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        agents.current.send_signal(signal.SIGTERM)  # a new run streams 101..150 meanwhile
+        assert await hass.async_add_executor_job(agents.current.wait, 5) == 0
+        configure(150)
+        agents.start()
+        await until(lambda: reached(150), timeout=20)
+        assert await hass.config_entries.async_setup(entry.entry_id)  # same epoch
+        await until(lambda: runtime().sequencer.applied == 150, timeout=20)
+
+        feature = runtime().features["synthetic"]
+        assert isinstance(feature, StreamFeature)
+        assert [seq for seq, _, _ in feature.applied] == list(range(1, 151))
+        agents.current.send_signal(signal.SIGTERM)
+        assert await hass.async_add_executor_job(agents.current.wait, 5) == 0
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_unload(mqtt_entry.entry_id)

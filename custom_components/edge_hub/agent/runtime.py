@@ -94,6 +94,7 @@ class AgentRuntime(KindRuntime):
         self._announce_lock = asyncio.Lock()
         self._gap_timer: asyncio.TimerHandle | None = None
         self._replay_asked = float("-inf")
+        self._replay_on_announce = True  # the first announce after set-up asks for a replay
         self._tasks: set[asyncio.Task[Any]] = set()
         self.counters: Counter[str] = Counter()
         self._warned: set[str] = set()
@@ -365,8 +366,11 @@ class AgentRuntime(KindRuntime):
         self._acks.schedule(self.sequencer.applied)
         # the agent just connected: our retained ack may be gone with a broker restart
         await self._acks.async_republish()
-        if decision is not EpochDecision.SAME:
-            self._ask_replay()  # whatever it sent before this entry listened
+        if decision is not EpochDecision.SAME or self._replay_on_announce:
+            # whatever the agent sent while this entry was not listening (first set-up,
+            # reload): without this it would come only with the next gap or HA birth
+            self._replay_on_announce = False
+            self._ask_replay()
 
     @callback
     def _on_data(self, msg: mqtt.ReceiveMessage) -> None:
