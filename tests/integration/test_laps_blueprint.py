@@ -11,6 +11,7 @@ import shutil
 from types import SimpleNamespace
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr, template
 from homeassistant.setup import async_setup_component
@@ -29,7 +30,13 @@ from .laps_harness import Harness, S, laps_harness, race_id
 __all__ = ["laps_harness"]
 
 BLUEPRINT = Path(__file__).parents[2] / "blueprints/automation/edge_hub/race_finished.yaml"
-T0 = 1_795_341_600 * S
+T0 = 1_795_341_600 * S  # 2026-11-22 10:00:00 UTC
+
+
+@pytest.fixture(autouse=True)
+def _frozen(freezer: FrozenDateTimeFactory) -> None:
+    # the race starts on HA's clock and the laps carry the agent's timestamps: both must agree
+    freezer.move_to("2026-11-22 10:00:00+00:00")
 
 
 @pytest.fixture
