@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN, EntryKind
@@ -54,3 +54,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: EdgeHubConfigEntry) -> 
         return False
     await runtime.async_unload()
     return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EdgeHubConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device when the entry's kind allows it."""
+    return await entry.runtime_data.async_remove_device(device)

@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 
@@ -35,6 +36,10 @@ class KindRuntime(ABC):
     def diagnostics(self) -> dict[str, Any]:
         """Diagnostics of this entry (credentials redacted by the caller's rules)."""
         return {}
+
+    async def async_remove_device(self, device: DeviceEntry) -> bool:
+        """Whether the user may delete `device` of this entry (async_remove_config_entry_device)."""
+        return False
 
 
 EdgeHubConfigEntry: TypeAlias = ConfigEntry[KindRuntime]

@@ -298,23 +298,7 @@ async def test_agent_menu_by_id(hass: HomeAssistant, mqtt_mock: Any) -> None:
         )
     assert result["errors"] == {"base": "agent_not_found"}
 
-    # the retained-announce wait itself is exercised against a real broker in test_agent_*.py
-    from custom_components.edge_hub.agent.flow import _parse_announce
-
-    found = _parse_announce("edge_hub/track-pi/announce", json.dumps(_announce()))
-    with (
-        patch("custom_components.edge_hub.async_setup_entry", return_value=True),
-        patch("custom_components.edge_hub.async_unload_entry", return_value=True),
-        patch(
-            "custom_components.edge_hub.agent.flow.AgentFlow._async_wait_for_announce",
-            return_value=found,
-        ),
-    ):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"agent_id": "track-pi"}
-        )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"]["agent_id"] == "track-pi"
+    # finding the retained announce is tested against a real broker in test_agent_flow.py
 
 
 def test_beacon_company_id_matches_manifest() -> None:

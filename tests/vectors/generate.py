@@ -307,6 +307,11 @@ def _mqtt_vectors() -> dict[str, object]:
         {
             "name": "status offline (the last will)",
             "topic": "edge_hub/track-pi/status",
+            "payload": {"v": 1, "state": "offline", "instance": INSTANCE},
+        },
+        {
+            "name": "status offline without an instance",
+            "topic": "edge_hub/track-pi/status",
             "payload": {"v": 1, "state": "offline"},
         },
         {

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from ..compat import vol
@@ -93,6 +94,7 @@ class AgentFlow(ConfigFlow):
             return None
         found: asyncio.Future[protocol.Announce] = self.hass.loop.create_future()
 
+        @callback  # in the event loop: HA runs undecorated callbacks in a worker thread
         def _received(msg: mqtt.ReceiveMessage) -> None:
             announce = _parse_announce(msg.topic, msg.payload)
             if announce is not None and not found.done():

@@ -398,6 +398,9 @@ def build_ack(epoch: str, seq: int, ts: float) -> JSONObject:
     return {"v": SCHEMA_VERSION, "epoch": epoch, "seq": seq, "ts": ts}
 
 
-def build_offline() -> JSONObject:
-    """The last will (and the clean-shutdown status)."""
-    return {"v": SCHEMA_VERSION, "state": OFFLINE}
+def build_offline(instance: str | None = None) -> JSONObject:
+    """The last will (and the clean-shutdown status), naming the process when known."""
+    message: JSONObject = {"v": SCHEMA_VERSION, "state": OFFLINE}
+    if instance is not None:
+        message["instance"] = instance
+    return message
