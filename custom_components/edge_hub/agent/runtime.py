@@ -235,7 +235,7 @@ class AgentRuntime(KindRuntime):
         except protocol.ProtocolError as err:
             self._problems.rejected(msg.topic, err)
             return
-        self._seen()
+        self._seen(msg, status.ts)
         self.identity.status(status.online, status.instance)
         if status.online and status.instance is not None:
             self._statuses[status.instance] = status
@@ -257,7 +257,7 @@ class AgentRuntime(KindRuntime):
         except protocol.ProtocolError as err:
             self._problems.rejected(msg.topic, err)
             return
-        self._seen()
+        self._seen(msg, announce.ts)
         if self._removed:
             if msg.retain:  # an old announcement, not the agent announcing again
                 return
@@ -334,7 +334,7 @@ class AgentRuntime(KindRuntime):
         except protocol.ProtocolError as err:
             self._problems.rejected(msg.topic, err)
             return
-        self._seen(data=True)
+        self._seen(msg, None, data=True)
         if message.epoch != self.identity.epoch:
             self.counters["foreign_epoch"] += 1
             self._problems.once(
@@ -450,8 +450,18 @@ class AgentRuntime(KindRuntime):
 
     # --- availability, device ----------------------------------------------------------------
 
-    def _seen(self, *, data: bool = False) -> None:
-        self.last_seen = dt_util.utcnow()
+    def _seen(self, msg: mqtt.ReceiveMessage, ts: float | None, *, data: bool = False) -> None:
+        """The agent was heard from: now, or - for the broker's retained copy of an older
+        message - when the agent sent it (if it says)."""
+        if msg.retain:
+            if ts is None:
+                return
+            when = dt_util.utc_from_timestamp(ts)
+            if self.last_seen is not None and when <= self.last_seen:
+                return
+            self.last_seen = when
+        else:
+            self.last_seen = dt_util.utcnow()
         now = time.monotonic()
         if data and now - self._last_seen_written >= LAST_SEEN_INTERVAL:
             self._last_seen_written = now
