@@ -30,12 +30,21 @@ STATUS_MIN_INTERVAL = 5.0  # seconds between two status messages (docs/protocol.
 SHUTDOWN_BUDGET = 4.5  # seconds: SIGTERM must end the process within 5 s
 
 
+class FeatureStartError(Exception):
+    """A feature could not be built (its hardware is missing, for instance)."""
+
+
 class Agent:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.agent_id = config.agent.id
         self.instance = secrets.token_hex(8)
-        self.features: list[Feature] = [fc.spec.build(fc.config) for fc in config.features]
+        self.features: list[Feature] = []
+        for fc in config.features:
+            try:
+                self.features.append(fc.spec.build(fc.config))
+            except Exception as err:
+                raise FeatureStartError(f"feature {fc.section} could not start: {err}") from err
         self._commands: dict[str, Feature] = {}
         for feature in self.features:
             for cmd in feature.commands:

@@ -106,7 +106,7 @@ class Outbox:
             writer.executescript(_SCHEMA)
             writer.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as err:
+        except (sqlite3.Error, OSError) as err:
             raise OutboxError(f"cannot open the outbox {self.path}: {err}") from err
         return writer, reader
 

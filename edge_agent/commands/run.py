@@ -44,10 +44,13 @@ def handle(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     config_module.configure_logging(config.agent.log_level)
+    from ..agent import FeatureStartError  # noqa: PLC0415 - only once the config is known good
+
     try:
         return asyncio.run(_main(config))
-    except OutboxError as err:
-        _LOGGER.error("%s", err)  # a clear message, not a traceback
+    except (OutboxError, FeatureStartError) as err:
+        # a clear message, not a traceback; exit 1 so that systemd tries again later
+        _LOGGER.error("%s", err)
         return 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -221,3 +222,26 @@ def test_check_config_ok(tmp_path: Path) -> None:
     assert "valid" in out.stdout
     assert "broker.lan:1883" in out.stdout
     assert "features: synthetic" in out.stdout
+
+
+def test_run_reports_an_unusable_outbox(tmp_path: Path) -> None:
+    path = write(tmp_path, "mqtt: {port: 1}\noutbox: {path: /proc/nope/outbox.db}\n")
+    out = _cli("run", "--config", str(path))
+    assert out.returncode == 1
+    assert "cannot open the outbox" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_feature_that_cannot_start(tmp_path: Path) -> None:
+    from edge_agent.agent import Agent, FeatureStartError
+    from edge_agent.config import FeatureConfig
+    from edge_agent.feature import FeatureSpec
+
+    def build(_config: object) -> Any:
+        raise OSError("/dev/gpiochip0: no such device")
+
+    config = load(write(tmp_path, ""))
+    spec = FeatureSpec(section="laps", parse=lambda section, path: section, build=build)
+    config.features.append(FeatureConfig("laps", spec, {}))
+    with pytest.raises(FeatureStartError, match="feature laps could not start: /dev/gpiochip0"):
+        Agent(config)

@@ -164,7 +164,9 @@ async def fake_factory(hass: HomeAssistant, capability: str) -> Any:
 
 
 def patch_features() -> Any:
-    return patch("custom_components.edge_hub.agent.runtime.async_get_feature_factory", fake_factory)
+    return patch(
+        "custom_components.edge_hub.agent.feature_set.async_get_feature_factory", fake_factory
+    )
 
 
 # --- an agent driven by hand (for hostile input) ---------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 import time
 from typing import Any
@@ -40,15 +40,15 @@ from .acks import AckWriter, Snapshot
 from .commands import CommandChannel
 from .const import CONF_AGENT_ID
 from .entity import SENSORS, AgentConnectivity, AgentSensor
-from .feature import AgentContext, AgentFeature, async_get_feature_factory
+from .feature import AgentContext, AgentFeature
+from .feature_set import FeatureSet
+from .problems import ProblemLog
 
 STORAGE_VERSION = 1
 # data held back while an announce is adding features (so none misses its records)
 HOLD_LIMIT = 1000
 # a gap is asked to be replayed at most this often (it is skipped after GAP_WAIT_S)
 REPLAY_INTERVAL = 1.0
-# invalid messages logged per minute at most (the rest are counted in diagnostics)
-REJECT_LOG_LIMIT = 20
 # the last-seen sensor is rewritten on data at most this often (status messages: always)
 LAST_SEEN_INTERVAL = 60.0
 
@@ -74,9 +74,6 @@ class AgentRuntime(KindRuntime):
         self.agent_id: str = entry.data[CONF_AGENT_ID]
         self.identity = AgentIdentity()
         self.sequencer = Sequencer(gap_wait=self.gap_wait)
-        self.features: dict[str, AgentFeature] = {}
-        self._by_type: dict[str, list[AgentFeature]] = {}
-        self._feature_states: dict[str, Any] = {}  # restored states not yet claimed
         self.announce: protocol.Announce | None = None
         self._announce_raw: dict[str, Any] | None = None
         self._statuses: dict[str, protocol.Status] = {}  # latest online status per instance
@@ -86,7 +83,6 @@ class AgentRuntime(KindRuntime):
         self._available: bool | None = None
         self._logged_unavailable = False
         self._removed = False  # the user deleted the device: not recreated until announced
-        self._adders: dict[Platform, AddConfigEntryEntitiesCallback] = {}
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._held: list[mqtt.ReceiveMessage] | None = None
@@ -97,9 +93,7 @@ class AgentRuntime(KindRuntime):
         self._replay_on_announce = True  # the first announce after set-up asks for a replay
         self._tasks: set[asyncio.Task[Any]] = set()
         self.counters: Counter[str] = Counter()
-        self._warned: set[str] = set()
-        self._reject_window = float("-inf")
-        self._reject_logged = 0
+        self._problems = ProblemLog(self.agent_id, self.counters)
         self.device_info = DeviceInfo(identifiers={(DOMAIN, self.agent_id)}, name=entry.title)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.agent_{entry.entry_id}"
@@ -117,8 +111,13 @@ class AgentRuntime(KindRuntime):
             is_online=lambda: self.available,
             schedule_save=lambda: self._acks.schedule(self.sequencer.applied),
         )
+        self._features = FeatureSet(hass, self.context)
 
     # --- state seen by entities --------------------------------------------------------------
+
+    @property
+    def features(self) -> dict[str, AgentFeature]:
+        return self._features.features
 
     @property
     def available(self) -> bool:
@@ -158,7 +157,7 @@ class AgentRuntime(KindRuntime):
         self.identity.epoch, self.identity.instance = epoch, instance
         self.sequencer.reset(applied)
         self._acks.restored(epoch, applied)
-        self._feature_states = dict(data.get("features") or {})
+        self._features.restore(data.get("features") or {})
         self._removed = bool(data.get("removed", False))
         raw = data.get("announce")
         if isinstance(raw, dict):
@@ -168,21 +167,19 @@ class AgentRuntime(KindRuntime):
                 return
             self._announce_raw = raw
             self._set_device_info(self.announce)
-            await self._async_add_features(self.announce.capabilities)
+            await self._features.async_add(self.announce.capabilities, setup=False)
 
     async def async_setup_platform(
         self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
     ) -> None:
-        self._adders[platform] = async_add_entities
-        if self._removed:
-            return
-        if platform is Platform.BINARY_SENSOR:
-            async_add_entities([AgentConnectivity(self)])
-        elif platform is Platform.SENSOR:
-            async_add_entities([AgentSensor(self, description) for description in SENSORS])
-        for feature in list(self.features.values()):
-            if platform in feature.platforms:
-                await self._async_setup_feature_platform(feature, platform, async_add_entities)
+        if not self._removed:  # a deleted device comes back only when announced again
+            if platform is Platform.BINARY_SENSOR:
+                async_add_entities([AgentConnectivity(self)])
+            elif platform is Platform.SENSOR:
+                async_add_entities([AgentSensor(self, description) for description in SENSORS])
+        await self._features.async_setup_platform(
+            platform, async_add_entities, entities=not self._removed
+        )
 
     async def async_start(self) -> None:
         """Subscribe (status first: who is online decides what an announce means)."""
@@ -217,11 +214,7 @@ class AgentRuntime(KindRuntime):
         self._commands.cancel_all()
         for task in self._tasks:
             task.cancel()
-        for feature in self.features.values():
-            try:
-                await feature.async_unload()
-            except Exception:
-                self._feature_failed(feature, "unload")
+        await self._features.async_unload()
         try:
             await self._acks.async_close()
         except (HomeAssistantError, OSError):
@@ -230,50 +223,6 @@ class AgentRuntime(KindRuntime):
 
     async def _async_ha_stop(self, _event: Event) -> None:
         await self._acks.async_flush()
-
-    # --- features ----------------------------------------------------------------------------
-
-    async def _async_add_features(self, capabilities: Mapping[str, Any]) -> list[AgentFeature]:
-        """Build the features of capabilities not seen before; update the others."""
-        added = []
-        for name, capability in capabilities.items():
-            if not isinstance(capability, Mapping):
-                self._warn_once(f"cap:{name}", "capability %s is not an object", name)
-                continue
-            feature = self.features.get(name)
-            if feature is not None:
-                if feature.capability != capability:
-                    try:
-                        feature.update_capability(capability)
-                    except Exception:
-                        self._feature_failed(feature, "update_capability")
-                continue
-            try:
-                factory = await async_get_feature_factory(self.hass, name)
-            except ImportError:
-                factory = None
-            if factory is None:  # a capability this version does not know: ignored
-                self._warn_once(f"cap:{name}", "unknown capability %s ignored", name, debug=True)
-                continue
-            try:
-                feature = factory(self.context, capability)
-                feature.restore(self._feature_states.pop(name, {}))
-            except Exception:
-                LOGGER.exception("Edge agent %s: could not set up feature %s", self.agent_id, name)
-                continue
-            self.features[name] = feature
-            for record_type in feature.record_types:
-                self._by_type.setdefault(record_type, []).append(feature)
-            added.append(feature)
-        return added
-
-    async def _async_setup_feature_platform(
-        self, feature: AgentFeature, platform: Platform, add: AddConfigEntryEntitiesCallback
-    ) -> None:
-        try:
-            await feature.async_setup_platform(platform, add)
-        except Exception:
-            self._feature_failed(feature, f"async_setup_platform({platform})")
 
     # --- messages (all callbacks: they never raise) ------------------------------------------
 
@@ -284,9 +233,9 @@ class AgentRuntime(KindRuntime):
         try:
             status = protocol.parse_status(protocol.decode_payload(msg.payload))
         except protocol.ProtocolError as err:
-            self._reject(msg, err)
+            self._problems.rejected(msg.topic, err)
             return
-        self._seen()
+        self._seen(msg, status.ts)
         self.identity.status(status.online, status.instance)
         if status.online and status.instance is not None:
             self._statuses[status.instance] = status
@@ -306,9 +255,9 @@ class AgentRuntime(KindRuntime):
             raw = protocol.decode_payload(msg.payload)
             announce = protocol.parse_announce(raw, self.agent_id)
         except protocol.ProtocolError as err:
-            self._reject(msg, err)
+            self._problems.rejected(msg.topic, err)
             return
-        self._seen()
+        self._seen(msg, announce.ts)
         if self._removed:
             if msg.retain:  # an old announcement, not the agent announcing again
                 return
@@ -353,10 +302,7 @@ class AgentRuntime(KindRuntime):
     async def _async_announced(self, announce: protocol.Announce, decision: EpochDecision) -> None:
         try:
             async with self._announce_lock:
-                for feature in await self._async_add_features(announce.capabilities):
-                    for platform in feature.platforms:
-                        if (add := self._adders.get(platform)) is not None:
-                            await self._async_setup_feature_platform(feature, platform, add)
+                await self._features.async_add(announce.capabilities, setup=not self._removed)
         finally:
             self._announcing -= 1
             if not self._announcing:
@@ -386,12 +332,12 @@ class AgentRuntime(KindRuntime):
         try:
             message = protocol.parse_data(protocol.decode_payload(msg.payload))
         except protocol.ProtocolError as err:
-            self._reject(msg, err)
+            self._problems.rejected(msg.topic, err)
             return
-        self._seen(data=True)
+        self._seen(msg, None, data=True)
         if message.epoch != self.identity.epoch:
             self.counters["foreign_epoch"] += 1
-            self._warn_once(
+            self._problems.once(
                 f"epoch:{message.epoch}",
                 "data of epoch %s dropped: the entry is bound to epoch %s",
                 message.epoch,
@@ -408,7 +354,7 @@ class AgentRuntime(KindRuntime):
         try:
             reply = protocol.parse_reply(protocol.decode_payload(msg.payload))
         except protocol.ProtocolError as err:
-            self._reject(msg, err)
+            self._problems.rejected(msg.topic, err)
             return
         if not self._commands.reply(reply):
             LOGGER.debug("Edge agent %s: a reply nobody waits for (%s)", self.agent_id, reply.id)
@@ -429,13 +375,7 @@ class AgentRuntime(KindRuntime):
     @callback
     def _apply(self, outcome: Outcome) -> None:
         for record in outcome.ready:
-            for feature in self._by_type.get(record.type, ()):
-                try:
-                    feature.apply(record)
-                except Exception:
-                    if f"apply:{id(feature)}" not in self._warned:  # once, not per record
-                        self._warned.add(f"apply:{id(feature)}")
-                        self._feature_failed(feature, f"apply({record.type})")
+            self._features.apply(record)
         if outcome.ready:
             self.counters["applied"] += len(outcome.ready)
             self._acks.schedule(self.sequencer.applied)
@@ -485,16 +425,13 @@ class AgentRuntime(KindRuntime):
     # --- persistence and acks ----------------------------------------------------------------
 
     def _snapshot(self) -> Snapshot:
-        states = dict(self._feature_states)
-        for name, feature in self.features.items():
-            states[name] = feature.state()
         data = {
             "epoch": self.identity.epoch,
             "instance": self.identity.instance,
             "applied": self.sequencer.applied,
             "announce": self._announce_raw,
             "removed": self._removed,
-            "features": states,
+            "features": self._features.states(),
         }
         return Snapshot(data, self.identity.epoch, self.sequencer.applied)
 
@@ -513,8 +450,18 @@ class AgentRuntime(KindRuntime):
 
     # --- availability, device ----------------------------------------------------------------
 
-    def _seen(self, *, data: bool = False) -> None:
-        self.last_seen = dt_util.utcnow()
+    def _seen(self, msg: mqtt.ReceiveMessage, ts: float | None, *, data: bool = False) -> None:
+        """The agent was heard from: now, or - for the broker's retained copy of an older
+        message - when the agent sent it (if it says)."""
+        if msg.retain:
+            if ts is None:
+                return
+            when = dt_util.utc_from_timestamp(ts)
+            if self.last_seen is not None and when <= self.last_seen:
+                return
+            self.last_seen = when
+        else:
+            self.last_seen = dt_util.utcnow()
         now = time.monotonic()
         if data and now - self._last_seen_written >= LAST_SEEN_INTERVAL:
             self._last_seen_written = now
@@ -535,11 +482,7 @@ class AgentRuntime(KindRuntime):
             self._logged_unavailable = False
         self._available = available
         self._notify()
-        for feature in self.features.values():
-            try:
-                feature.availability_changed()
-            except Exception:
-                self._feature_failed(feature, "availability_changed")
+        self._features.availability_changed()
 
     def _set_device_info(self, announce: protocol.Announce) -> None:
         self.device_info = DeviceInfo(
@@ -568,7 +511,7 @@ class AgentRuntime(KindRuntime):
 
     def _second_agent(self, announce: protocol.Announce) -> None:
         self.counters["second_agent"] += 1
-        self._warn_once(
+        self._problems.once(
             f"second:{announce.epoch}",
             "another agent (epoch %s, instance %s) claims the id while the bound agent "
             "(epoch %s) is online: its data is ignored",
@@ -586,48 +529,6 @@ class AgentRuntime(KindRuntime):
             translation_key="second_agent",
             translation_placeholders={"agent_id": self.agent_id, "name": self.entry.title},
         )
-
-    def _reject(self, msg: mqtt.ReceiveMessage, err: protocol.ProtocolError) -> None:
-        """One log line per bad message (docs/protocol.md §1.2): an oversized payload once
-        per agent, an unknown version once per version; and never a flood (REJECT_LOG_LIMIT
-        lines a minute, the rest counted in diagnostics only)."""
-        self.counters[f"rejected_{err.reason}"] += 1
-        if err.reason in ("oversized", "unknown_version"):
-            key = f"reject:{err.reason}:{err}" if err.reason == "unknown_version" else "oversized"
-            self._warn_once(key, "dropped a message on %s: %s", msg.topic, err)
-            return
-        now = time.monotonic()
-        if now - self._reject_window >= 60:
-            self._reject_window, self._reject_logged = now, 0
-        self._reject_logged += 1
-        if self._reject_logged <= REJECT_LOG_LIMIT:
-            LOGGER.warning(
-                "Edge agent %s: dropped a message on %s: %s", self.agent_id, msg.topic, err
-            )
-        elif self._reject_logged == REJECT_LOG_LIMIT + 1:
-            LOGGER.warning(
-                "Edge agent %s: more invalid messages this minute are only counted "
-                "(see the diagnostics)",
-                self.agent_id,
-            )
-        else:
-            LOGGER.debug(
-                "Edge agent %s: dropped a message on %s: %s", self.agent_id, msg.topic, err
-            )
-
-    def _feature_failed(self, feature: AgentFeature, what: str) -> None:
-        LOGGER.exception(
-            "Edge agent %s: feature %s failed in %s", self.agent_id, type(feature).__name__, what
-        )
-
-    def _warn_once(self, key: str, message: str, *args: Any, debug: bool = False) -> None:
-        """A warning the first time (per key), debug after: one line, not a flood."""
-        text = message % args
-        if key in self._warned or debug:
-            LOGGER.debug("Edge agent %s: %s", self.agent_id, text)
-            return
-        self._warned.add(key)
-        LOGGER.warning("Edge agent %s: %s", self.agent_id, text)
 
     def _spawn(self, coro: Any) -> None:
         task = self.hass.async_create_task(coro, eager_start=True)
@@ -665,5 +566,5 @@ class AgentRuntime(KindRuntime):
             },
             "counters": dict(self.counters),
             "device_removed": self._removed,
-            "features": {name: feature.diagnostics() for name, feature in self.features.items()},
+            "features": self._features.diagnostics(),
         }
