@@ -97,8 +97,8 @@ class Harness:
                 )
                 feature = FEATURE(ctx, harness.capability)
                 assert isinstance(feature, LapsFeature)
-                if entry.entry_id in harness.saved:
-                    feature.restore(harness.saved[entry.entry_id])
+                # as the agent runtime does: always restore, with {} when nothing was saved
+                feature.restore(harness.saved.get(entry.entry_id, {}))
                 harness.feature = feature
                 return _Runtime(harness, entry.entry_id, feature)
 

@@ -454,6 +454,8 @@ class LapsFeature(AgentFeature):
         return {"race": self.race.state(), "counters": dict(self.counters)}
 
     def restore(self, state: Mapping[str, Any]) -> None:
+        if not state:
+            return  # a new lap counter: nothing was saved yet
         try:
             self.race = Race.from_state(state["race"])
         except (KeyError, TypeError, ValueError) as err:
