@@ -6,7 +6,6 @@ KindRuntime that the platform modules ask for their entities.
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
@@ -17,17 +16,6 @@ from .models import EdgeHubConfigEntry
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-# every platform any kind may use; each entry forwards only its runtime's own
-PLATFORMS: tuple[Platform, ...] = (
-    Platform.BINARY_SENSOR,
-    Platform.BUTTON,
-    Platform.EVENT,
-    Platform.NUMBER,
-    Platform.SELECT,
-    Platform.SENSOR,
-    Platform.SWITCH,
-)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -6,6 +6,8 @@ from enum import StrEnum
 import logging
 from typing import Final
 
+from homeassistant.const import Platform
+
 DOMAIN: Final = "edge_hub"
 LOGGER = logging.getLogger(__package__)
 
@@ -19,3 +21,16 @@ class EntryKind(StrEnum):
     GOAL_SENSOR = "goal_sensor"
     EDGE_AGENT = "edge_agent"
     TABLE = "table"  # two goal sensors paired into one table (goal/table.py)
+
+
+# every platform any kind may use; each entry forwards only its runtime's own (an edge agent's
+# entry takes them all, since features announced later may add entities to any of them)
+ALL_PLATFORMS: Final[tuple[Platform, ...]] = (
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+)

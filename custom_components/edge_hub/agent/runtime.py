@@ -26,7 +26,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from ..const import DOMAIN, LOGGER
+from ..const import ALL_PLATFORMS, DOMAIN, LOGGER
 from ..edge_hub_core import protocol
 from ..edge_hub_core.sequence import (
     GAP_WAIT_S,
@@ -51,16 +51,6 @@ HOLD_LIMIT = 1000
 REPLAY_INTERVAL = 1.0
 # the last-seen sensor is rewritten on data at most this often (status messages: always)
 LAST_SEEN_INTERVAL = 60.0
-
-ALL_PLATFORMS: tuple[Platform, ...] = (
-    Platform.BINARY_SENSOR,
-    Platform.BUTTON,
-    Platform.EVENT,
-    Platform.NUMBER,
-    Platform.SELECT,
-    Platform.SENSOR,
-    Platform.SWITCH,
-)
 
 
 class AgentRuntime(KindRuntime):
