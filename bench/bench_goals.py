@@ -2,9 +2,9 @@
 """Goal sensors: beacon-to-state latency, exactly-once counting, battery life.
 
 - beacon_to_state_ms_p99: one encrypted goal beacon handed to HA's Bluetooth manager until
-  the goals entity shows it (HA's real stack, only the adapter mocked): p99 of 1,000 goals,
-  best of 5 rounds as timeit does (every round's p99 is listed; the CPU-time p99 shows what
-  the code itself costs); baseline: the pure counting core alone (decrypt + count).
+  the goals entity shows it (HA's real stack, only the adapter mocked): p99 over 5 rounds of
+  1,000 goals, every sample counted (each round's own p99 is listed too; the CPU-time p99
+  shows what the code itself costs); baseline: the pure counting core alone (decrypt + count).
 - counted_once: 1,000 goals, each received 20 times from 3 remote scanners, count exactly
   1,000 goals and fire exactly 1,000 goal events.
 - battery_life_years: 2xAA at 50 goals a day with the recommended board and trigger, from

@@ -67,8 +67,8 @@ async def test_goals_benchmark(hass: HomeAssistant) -> None:
     inject(hass, payload(1, key=KEY, counter=1))  # creates the entities
     await hass.async_block_till_done()
     goals = entity_id(hass, "sensor", f"{ADDRESS}-goals")
-    # ROUNDS rounds of 1,000 goals; like timeit, the best round is the figure (the others
-    # measure the machine's other jobs: 2 shared cores), the worst is reported next to it
+    # ROUNDS rounds of 1,000 goals; the p99 pools every sample of every round, and each
+    # round's own p99 is listed beside it (they vary with the machine's other jobs: 2 cores)
     rounds: list[tuple[float, list[float], list[float]]] = []
     gen2_before = gc.get_stats()[2]["collections"]
     goal = 1
@@ -90,16 +90,19 @@ async def test_goals_benchmark(hass: HomeAssistant) -> None:
                 await hass.async_block_till_done()
         rounds.append((_p99(samples), samples, cpu_samples))
     gc_gen2 = gc.get_stats()[2]["collections"] - gen2_before
-    best_p99, samples, cpu_samples = min(rounds, key=lambda r: r[0])
+    # p99 over every sample of every round (not the best round: no flattering selection)
+    samples = [x for r in rounds for x in r[1]]
+    cpu_samples = [x for r in rounds for x in r[2]]
+    all_p99 = _p99(samples)
     baseline = _core_baseline([payload(n, key=KEY, counter=n) for n in range(1, GOALS + 1)])
-    figures["beacon_to_state_ms_p99"] = round(best_p99, 3)
+    figures["beacon_to_state_ms_p99"] = round(all_p99, 3)
     figures["beacon_to_state_ms_p99_rounds"] = [round(r[0], 2) for r in rounds]
     figures["beacon_to_state_ms_median"] = round(statistics.median(samples), 3)
     figures["beacon_to_state_ms_slowest"] = sorted(round(x, 2) for x in samples)[-12:]
     figures["beacon_to_state_cpu_ms_p99"] = round(_p99(cpu_samples), 3)
     figures["gc_collections_gen2_during"] = gc_gen2
     figures["baseline_core_apply_ms_p99"] = round(_p99(baseline), 4)
-    figures["ratio_to_core_p99"] = round(best_p99 / _p99(baseline), 1)
+    figures["ratio_to_core_p99"] = round(all_p99 / _p99(baseline), 1)
 
     # 2. exactly once: 1,000 goals, each heard 20 times by 3 proxies, on a second sensor
     away = "54:48:E6:8F:80:B6"
