@@ -92,6 +92,7 @@ class SimConfig:
     seed: int = 1
     realtime: bool = True
     speed: float = 1.0
+    start_delay_s: float = 0.0  # real time: the grid start comes this long after start-up
     laps: int | None = None
     cars: tuple[SimCarConfig, ...] = ()
     bounce_max: int = 3
@@ -227,6 +228,7 @@ _SIM_KEYS = (
     "seed",
     "realtime",
     "speed",
+    "start_delay_s",
     "laps",
     "cars",
     "bounce_max",
@@ -274,6 +276,7 @@ def _parse_sim(
         seed=get(section, "seed", int, path, 1),
         realtime=get(section, "realtime", bool, path, True),
         speed=get(section, "speed", float, path, 1.0, minimum=0.01, maximum=1000),
+        start_delay_s=get(section, "start_delay_s", float, path, 0.0, minimum=0, maximum=3600),
         laps=get(section, "laps", int, path, None, minimum=1),
         cars=tuple(cars),
         bounce_max=get(section, "bounce_max", int, path, 3, minimum=0, maximum=50),
