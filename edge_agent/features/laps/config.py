@@ -100,6 +100,7 @@ class SimConfig:
     retrigger: float = 0.02
     simultaneous: float = 0.1
     jitter_us: int = 300
+    margin_ms: float = 100.0  # no simulated lap is shorter than min_lap_ms + this
     stall: float = 0.005
     stall_ms: float = 30.0
     buffer: int = 1024
@@ -236,6 +237,7 @@ _SIM_KEYS = (
     "retrigger",
     "simultaneous",
     "jitter_us",
+    "margin_ms",
     "stall",
     "stall_ms",
     "buffer",
@@ -284,6 +286,7 @@ def _parse_sim(
         retrigger=get(section, "retrigger", float, path, 0.02, minimum=0, maximum=1),
         simultaneous=get(section, "simultaneous", float, path, 0.1, minimum=0, maximum=1),
         jitter_us=get(section, "jitter_us", int, path, 300, minimum=0, maximum=1_000_000),
+        margin_ms=get(section, "margin_ms", float, path, 100.0, minimum=0, maximum=60_000),
         stall=get(section, "stall", float, path, 0.005, minimum=0, maximum=1),
         stall_ms=get(section, "stall_ms", float, path, 30.0, minimum=0, maximum=10_000),
         buffer=get(section, "buffer", int, path, 1024, minimum=1, maximum=1_000_000),

@@ -322,6 +322,7 @@ def settings_from_config(config: LapsConfig) -> SimSettings:
         retrigger=sim.retrigger,
         simultaneous=sim.simultaneous,
         jitter_ns=sim.jitter_us * NS_PER_US,
+        margin_ns=round(sim.margin_ms * NS_PER_MS),
         stall=sim.stall,
         stall_ns=round(sim.stall_ms * NS_PER_MS),
         buffer=sim.buffer,
