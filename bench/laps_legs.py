@@ -216,6 +216,15 @@ async def laps_leg(hass: HomeAssistant, broker: Broker, tmp_path: Path) -> dict[
                 arrived.append((now_ns - data["crossed_ns"]) / 1e6)
 
     unsub_data = await mqtt.async_subscribe(hass, f"edge_hub/{AGENT}/data", _data, 1)
+    lag: list[float] = []  # how late HA's event loop wakes from a 5 ms sleep meanwhile
+
+    async def _loop_lag() -> None:
+        while True:
+            due = time.monotonic() + 0.005
+            await asyncio.sleep(0.005)
+            lag.append((time.monotonic() - due) * 1000)
+
+    lag_task = hass.async_create_background_task(_loop_lag(), "bench loop lag")
     unsub = hass.bus.async_listen("state_changed", _changed)
     with _agent(tmp_path, broker.port) as agent:
         status = f"{AGENT}_race_status"
@@ -251,6 +260,7 @@ async def laps_leg(hass: HomeAssistant, broker: Broker, tmp_path: Path) -> dict[
         await hass.async_add_executor_job(agent.wait, 10)
     unsub()
     unsub_data()
+    lag_task.cancel()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
     expected = {(t.car, t.lap): t.lap_time_us for t in truth if t.lap_time_us is not None}
@@ -276,6 +286,8 @@ async def laps_leg(hass: HomeAssistant, broker: Broker, tmp_path: Path) -> dict[
         "latency_to_mqtt_ms_p50": _pct(arrived, 50),
         "latency_to_mqtt_ms_p99": _pct(arrived, 99),
         "laps_timed": len(latencies),
+        "ha_loop_lag_ms_p50": _pct(lag, 50),
+        "ha_loop_lag_ms_p99": _pct(lag, 99),
         "ha_counters": {k: v for k, v in counters.items() if v},
         "agent_warnings": log.count("WARNING"),
     }
