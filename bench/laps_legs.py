@@ -237,19 +237,21 @@ async def laps_leg(hass: HomeAssistant, broker: Broker, tmp_path: Path) -> dict[
             DOMAIN, "start_race", {"mode": "laps", "laps": 9999, "countdown": 0}, blocking=True
         )
         for lane in range(1, LANES + 1):  # the cars' entities come with their first lap
-            await _wait(
-                lambda car=str(lane): (
-                    registry.async_get_entity_id("sensor", DOMAIN, f"{AGENT}_car_{car}_laps")
-                    is not None
-                ),
-                START_DELAY_S + 30,
-                f"car {lane}",
-            )
-            entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{AGENT}_car_{lane}_laps")
+            unique_id = f"{AGENT}_car_{lane}_laps"
+
+            def added(unique_id: str = unique_id) -> bool:
+                return registry.async_get_entity_id("sensor", DOMAIN, unique_id) is not None
+
+            await _wait(added, START_DELAY_S + 30, f"car {lane}")
+            entity_id = registry.async_get_entity_id("sensor", DOMAIN, unique_id)
             assert entity_id is not None
             laps_entities[entity_id] = str(lane)
         true_laps = sum(1 for t in truth if t.lap_time_us is not None)
-        counted = lambda: (f := feature()) is not None and f.counters["laps"] >= true_laps  # noqa: E731
+
+        def counted() -> bool:
+            lap_counter = feature()
+            return lap_counter is not None and lap_counter.counters["laps"] >= true_laps
+
         with contextlib.suppress(TimeoutError):
             await _wait(counted, SECONDS + 30, "every lap")
         await asyncio.sleep(1.0)  # anything still in flight (extra laps would be errors)
