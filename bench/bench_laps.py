@@ -1,25 +1,55 @@
-# env: agent
-"""Lap counter, agent half (round 1): simulated lanes -> laps feature -> outbox stand-in.
+# env: ha
+"""Lap counter: simulated lanes -> agent -> real mosquitto -> Home Assistant state.
 
 8 lanes, a crossing every ~100 ms on each, with contact bounce and same-millisecond
-crossings. Two runs of the real feature code:
-- 60 s of racing in virtual time: every emitted lap against the simulator's ground truth
-  (`missed_laps`, `lap_error_ms_max`) and the CPU cost per edge;
-- a real-time run (EDGE_HUB_BENCH_LAPS_S seconds, default 10): edge timestamp -> record
-  handed to the outbox (`agent_latency_ms_*`), against a baseline measured in the same run:
-  how late asyncio wakes from a sleep on this machine (the floor any reader pays).
-The full figure of the issue (edge timestamp -> HA state through the real broker) needs the
-agent core's MQTT link and the HA runtime: round 2.
+crossings. Round 2, the issue's figures (bench/laps_legs.py, in the HA test harness made
+production-like): a real agent process races for 60 s through the real broker into a race
+in HA; every lap HA shows against the simulator's ground truth (`missed_laps`,
+`lap_error_ms_max`), and edge timestamp -> HA state (`latency_ms_p50`, `latency_ms_p99`),
+against a baseline measured in the same run: HA's own MQTT sensors fed at the same rate
+through the same broker (publish -> HA state, `baseline_latency_ms_*`).
+
+Round 1, the agent half on its own (kept as `agent_*` figures): the real feature code,
+60 s of racing in virtual time against the ground truth and its CPU cost per edge, and a
+real-time run (EDGE_HUB_BENCH_LAPS_S seconds, default 10): edge timestamp -> record handed
+to the outbox, against how late asyncio wakes from a sleep on this machine.
+
+Environment: BENCH_LAPS_SECONDS (60), BENCH_LAPS_BASELINE_SECONDS (20),
+BENCH_LAPS_COMMIT_MS (the agent's outbox commit interval, 10 as docs/laps.md advises for
+a lap counter; the shipped default is 50).
+ap counter: simulated lanes -> agent -> real mosquitto -> Home Assistant state.
+
+8 lanes, a crossing every ~100 ms on each, with contact bounce and same-millisecond
+crossings. Round 2, the issue's figures (bench/laps_legs.py, in the HA test harness made
+production-like): a real agent process races for 60 s through the real broker into a race
+in HA; every lap HA shows against the simulator's ground truth (`missed_laps`,
+`lap_error_ms_max`), and edge timestamp -> HA state (`latency_ms_p50`, `latency_ms_p99`),
+against a baseline measured in the same run: HA's own MQTT sensors fed at the same rate
+through the same broker (publish -> HA state, `baseline_latency_ms_*`).
+
+Round 1, the agent half on its own (kept as `agent_*` figures): the real feature code,
+60 s of racing in virtual time against the ground truth and its CPU cost per edge, and a
+real-time run (EDGE_HUB_BENCH_LAPS_S seconds, default 10): edge timestamp -> record handed
+to the outbox, against how late asyncio wakes from a sleep on this machine.
+
+Environment: BENCH_LAPS_SECONDS (60), BENCH_LAPS_BASELINE_SECONDS (20),
+BENCH_LAPS_COMMIT_MS (the agent's outbox commit interval, 10 as docs/laps.md advises for
+a lap counter; the shipped default is 50).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+import json
 import os
+from pathlib import Path
 import statistics
+import tempfile
 import time
 from typing import Any
+
+import pytest
 
 from edge_agent.feature import FeatureContext
 from edge_agent.features.laps import SPEC, LapsFeature
@@ -31,8 +61,11 @@ LANES = 8
 TARGETS = {
     "missed_laps": "0",
     "lap_error_ms_max": "<= 0.1",
-    "agent_latency_ms_p99": "< 50 (the whole path to HA state; round 2)",
-    "latency_vs_sleep_p99": "ratio to the asyncio wake-up floor",
+    "latency_ms_p50": "(edge timestamp -> HA state)",
+    "latency_ms_p99": "< 50",
+    "latency_vs_baseline_p99": "ratio to HA's own MQTT sensors (publish -> state), same run",
+    "agent_missed_laps": "0 (round 1: agent half, virtual time)",
+    "agent_latency_ms_p99": "(round 1: edge -> outbox)",
 }
 
 
@@ -136,18 +169,51 @@ def _pct(values: list[float], q: float) -> float:
     return round(statistics.quantiles(values, n=100)[int(q) - 1], 3)
 
 
-async def run() -> dict[str, Any]:
+async def _agent_half() -> dict[str, Any]:
     realtime_s = float(os.environ.get("EDGE_HUB_BENCH_LAPS_S", "10"))
     accuracy = await _accuracy(60.0)
     floor = await _sleep_floor(min(realtime_s, 3.0))
     latency = await _latency(realtime_s)
     return {
-        **accuracy,
-        "realtime_s": realtime_s,
-        "laps_timed": len(latency),
+        **{f"agent_{key}": value for key, value in accuracy.items()},
+        "agent_realtime_s": realtime_s,
+        "agent_laps_timed": len(latency),
         "agent_latency_ms_p50": _pct(latency, 50),
         "agent_latency_ms_p99": _pct(latency, 99),
-        "baseline_sleep_late_ms_p50": _pct(floor, 50),
-        "baseline_sleep_late_ms_p99": _pct(floor, 99),
-        "latency_vs_sleep_p99": round(_pct(latency, 99) / max(_pct(floor, 99), 1e-3), 2),
+        "agent_baseline_sleep_late_ms_p50": _pct(floor, 50),
+        "agent_baseline_sleep_late_ms_p99": _pct(floor, 99),
+        "agent_latency_vs_sleep_p99": round(_pct(latency, 99) / max(_pct(floor, 99), 1e-3), 2),
     }
+
+
+def _whole_path() -> dict[str, Any]:
+    """bench/laps_legs.py in the HA test harness (its own event loop)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "legs.json"
+        os.environ["BENCH_LAPS_OUT"] = str(out)
+        code = pytest.main(
+            [
+                "-q",
+                "-p", "no:cacheprovider",
+                "-p", "no:logging",
+                "--timeout", "600",
+                "-o", "asyncio_default_fixture_loop_scope=function",
+                str(Path(__file__).with_name("laps_legs.py")),
+            ]
+        )  # fmt: skip
+        if code != 0 or not out.exists():
+            raise RuntimeError(f"the Home Assistant legs failed (pytest exit {code})")
+        results: dict[str, Any] = json.loads(out.read_text())
+    p99, base = results.get("latency_ms_p99"), results.get("baseline_latency_ms_p99")
+    if p99 is not None and base:
+        results["latency_vs_baseline_p99"] = round(p99 / base, 2)
+    p50, base50 = results.get("latency_ms_p50"), results.get("baseline_latency_ms_p50")
+    if p50 is not None and base50:
+        results["latency_vs_baseline_p50"] = round(p50 / base50, 2)
+    return results
+
+
+def run() -> dict[str, Any]:
+    results = asyncio.run(_agent_half())
+    results |= _whole_path()
+    return results

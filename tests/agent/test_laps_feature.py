@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+import time
 from typing import Any
 
 import pytest
@@ -205,3 +206,21 @@ def test_the_feature_is_registered_and_its_capability_is_announced() -> None:
     assert capability["cars"][3] == {"car": "4", "name": "Car 4"}
     assert capability["min_lap_ms"] == 1500
     assert capability["car_id"] == "analog"
+
+
+async def test_a_real_time_grid_start_can_wait() -> None:
+    """`start_delay_s`: the first crossing comes that long after start-up (the end-to-end
+    tests start the race in Home Assistant first)."""
+    config = SPEC.parse(race_config(realtime=True, start_delay_s=0.05, laps=1), "laps")
+    feature = SPEC.build(config)
+    assert isinstance(feature, LapsFeature)
+    capture = Capture()
+    ctx = FeatureContext(agent_id="track", emit=capture.emit, publish_live=lambda *_: None)
+    opened = time.time_ns()
+    task = asyncio.create_task(feature.run(ctx))
+    await until(lambda: capture.of("lap"))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await feature.close()
+    assert capture.of("lap")[0]["crossed_ns"] >= opened + 50_000_000

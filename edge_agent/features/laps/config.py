@@ -92,6 +92,7 @@ class SimConfig:
     seed: int = 1
     realtime: bool = True
     speed: float = 1.0
+    start_delay_s: float = 0.0  # real time: the grid start comes this long after start-up
     laps: int | None = None
     cars: tuple[SimCarConfig, ...] = ()
     bounce_max: int = 3
@@ -99,6 +100,7 @@ class SimConfig:
     retrigger: float = 0.02
     simultaneous: float = 0.1
     jitter_us: int = 300
+    margin_ms: float = 100.0  # no simulated lap is shorter than min_lap_ms + this
     stall: float = 0.005
     stall_ms: float = 30.0
     buffer: int = 1024
@@ -227,6 +229,7 @@ _SIM_KEYS = (
     "seed",
     "realtime",
     "speed",
+    "start_delay_s",
     "laps",
     "cars",
     "bounce_max",
@@ -234,6 +237,7 @@ _SIM_KEYS = (
     "retrigger",
     "simultaneous",
     "jitter_us",
+    "margin_ms",
     "stall",
     "stall_ms",
     "buffer",
@@ -274,6 +278,7 @@ def _parse_sim(
         seed=get(section, "seed", int, path, 1),
         realtime=get(section, "realtime", bool, path, True),
         speed=get(section, "speed", float, path, 1.0, minimum=0.01, maximum=1000),
+        start_delay_s=get(section, "start_delay_s", float, path, 0.0, minimum=0, maximum=3600),
         laps=get(section, "laps", int, path, None, minimum=1),
         cars=tuple(cars),
         bounce_max=get(section, "bounce_max", int, path, 3, minimum=0, maximum=50),
@@ -281,6 +286,7 @@ def _parse_sim(
         retrigger=get(section, "retrigger", float, path, 0.02, minimum=0, maximum=1),
         simultaneous=get(section, "simultaneous", float, path, 0.1, minimum=0, maximum=1),
         jitter_us=get(section, "jitter_us", int, path, 300, minimum=0, maximum=1_000_000),
+        margin_ms=get(section, "margin_ms", float, path, 100.0, minimum=0, maximum=60_000),
         stall=get(section, "stall", float, path, 0.005, minimum=0, maximum=1),
         stall_ms=get(section, "stall_ms", float, path, 30.0, minimum=0, maximum=10_000),
         buffer=get(section, "buffer", int, path, 1024, minimum=1, maximum=1_000_000),

@@ -22,7 +22,10 @@ def default_source(config: LapsConfig) -> EdgeSource:
         from .sim import SimEdgeSource, settings_from_config  # noqa: PLC0415
 
         return SimEdgeSource(
-            settings_from_config(config), realtime=config.sim.realtime, speed=config.sim.speed
+            settings_from_config(config),
+            realtime=config.sim.realtime,
+            speed=config.sim.speed,
+            start_delay_ns=round(config.sim.start_delay_s * 1e9),
         )
     from .gpio import GpiodSource  # noqa: PLC0415
 

@@ -199,6 +199,7 @@ class SimEdgeSource(EdgeSource):
         realtime: bool = False,
         speed: float = 1.0,
         wall_origin_ns: int | None = None,
+        start_delay_ns: int = 0,
     ) -> None:
         self.sim = TrackSim(settings)
         self.settings = settings
@@ -214,9 +215,12 @@ class SimEdgeSource(EdgeSource):
         self._now_ns = settings.start_ns
         self._origin_real_ns = 0
         self._wall_origin_ns = wall_origin_ns
+        # real time only: the grid start waits this long after open() (HA can start the
+        # race first: the end-to-end tests, a demo that lines the cars up)
+        self._start_delay_ns = start_delay_ns
 
     async def open(self) -> None:
-        self._origin_real_ns = time.monotonic_ns()
+        self._origin_real_ns = time.monotonic_ns() + self._start_delay_ns
         if self._wall_origin_ns is None:
             self._wall_origin_ns = time.time_ns()
         self._next = next(self._edges, None)
@@ -318,6 +322,7 @@ def settings_from_config(config: LapsConfig) -> SimSettings:
         retrigger=sim.retrigger,
         simultaneous=sim.simultaneous,
         jitter_ns=sim.jitter_us * NS_PER_US,
+        margin_ns=round(sim.margin_ms * NS_PER_MS),
         stall=sim.stall,
         stall_ns=round(sim.stall_ms * NS_PER_MS),
         buffer=sim.buffer,
