@@ -245,3 +245,18 @@ def test_a_feature_that_cannot_start(tmp_path: Path) -> None:
     config.features.append(FeatureConfig("laps", spec, {}))
     with pytest.raises(FeatureStartError, match="feature laps could not start: /dev/gpiochip0"):
         Agent(config)
+
+
+def test_laps_shorten_the_default_commit_interval(tmp_path: Path) -> None:
+    """A lap must reach HA within ~50 ms: with a laps section the outbox commits every 10 ms,
+    unless the file says otherwise."""
+    laps = "laps:\n  backend: sim\n  lanes: [{lane: 1}]\n"
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("agent: {id: a}\n")
+    with_laps = tmp_path / "laps.yaml"
+    with_laps.write_text("agent: {id: a}\n" + laps)
+    explicit = tmp_path / "explicit.yaml"
+    explicit.write_text("agent: {id: a}\noutbox: {commit_interval_ms: 40}\n" + laps)
+    assert load(plain).outbox.commit_interval_ms == 50
+    assert load(with_laps).outbox.commit_interval_ms == 10
+    assert load(explicit).outbox.commit_interval_ms == 40
