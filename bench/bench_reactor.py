@@ -4,16 +4,24 @@ every value changing) into one Home Assistant, against two references measured i
 run: HA's own MQTT discovery sensors (one topic per sensor: the baseline users would pick)
 and the floor, one bare `hass.states.async_set` per reading.
 
-This round measures the references, and our feature's own cost of applying the readings
-(`cpu_us_per_reading_ours_apply_only`: records handed to it in-process). The end-to-end leg
-through the broker and the agent runtime (`cpu_us_per_reading_ours`, `latency_ms_p99`,
-`dropped`, `peak_readings_per_s`) comes with the runtime (round 2).
+Ours (`cpu_us_per_reading_ours`, `latency_ms_p99`, `dropped`) is the whole path: 100
+agents' wire messages (bench/agent_publisher.py: one MQTT client per agent, the agent's own
+record encoding and batch framing, QoS 1) through a real mosquitto into 100 agent entries
+(the agent runtime: validation, exactly-once sequencing, persisted acks) and their reactor
+feature's entities. Each reading's value is its send time, so latency is measured from the
+state itself, as in the baseline. After the 900 readings/s stage, the same run ramps the rate
+(`ramp`: 1,800 to 14,400 readings/s, 10 s each); `peak_readings_per_s` is the first rate
+at which p99 passes 1 s or anything drops (null if none did), `highest_passing_readings_per_s`
+the last rate before it.
+The in-process apply-only leg of round 1 runs with BENCH_REACTOR_APPLY_ONLY=1.
 
 `writes_per_reading_deadband` replays the simulated board's drifting values (24 h per board,
 10 boards) through the agent's report-on-change filter with the board's deadbands, and
 Home Assistant's skipping of unchanged values: state writes per reading sampled.
 
-Environment: BENCH_REACTOR_SECONDS (per leg, default 120), BENCH_REACTOR_BOARDS (100).
+CPU: each leg's process CPU minus the rate of an idle window measured just before it.
+Environment: BENCH_REACTOR_SECONDS (per leg, default 120), BENCH_REACTOR_BOARDS (100),
+BENCH_REACTOR_IDLE_SECONDS (20), BENCH_REACTOR_RAMP_SECONDS (10).
 """
 
 from __future__ import annotations
@@ -28,9 +36,10 @@ import pytest
 
 TARGETS = {
     "cpu_us_per_reading_ours": "<= 1.5 x cpu_us_per_write_floor and < cpu_us_per_reading_baseline",
-    "cpu_us_per_reading_ours_apply_only": "(indicative: the feature's part of ours)",
+    "peak_readings_per_s": "(the rate at which p99 passes 1 s or anything drops)",
     "cpu_us_per_reading_baseline": "(reference: HA MQTT discovery sensors)",
     "cpu_us_per_write_floor": "(reference: one bare state write)",
+    "cpu_us_per_write_floor_observed": "(the floor with the MQTT legs' latency observer)",
     "latency_ms_p99": "< 200",
     "dropped": "0",
     "writes_per_reading_deadband": "<= 0.2",
@@ -121,8 +130,16 @@ def run() -> dict[str, Any]:
             raise RuntimeError(f"the Home Assistant legs failed (pytest exit {code})")
         results |= json.loads(out.read_text())
     floor = results["cpu_us_per_write_floor"]
-    results["ratio_apply_only_to_floor"] = round(
-        results["cpu_us_per_reading_ours_apply_only"] / floor, 2
+    if "cpu_us_per_reading_ours_apply_only" in results:
+        results["ratio_apply_only_to_floor"] = round(
+            results["cpu_us_per_reading_ours_apply_only"] / floor, 2
+        )
+    results["ratio_ours_to_floor"] = round(results["cpu_us_per_reading_ours"] / floor, 2)
+    results["ratio_ours_to_floor_observed"] = round(
+        results["cpu_us_per_reading_ours"] / results["cpu_us_per_write_floor_observed"], 2
+    )
+    results["ratio_ours_to_baseline"] = round(
+        results["cpu_us_per_reading_ours"] / results["cpu_us_per_reading_baseline"], 2
     )
     results["ratio_baseline_to_floor"] = round(results["cpu_us_per_reading_baseline"] / floor, 2)
     return results

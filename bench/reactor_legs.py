@@ -3,14 +3,15 @@
 Run by bench/bench_reactor.py through pytest (the harness's `hass` fixture), never by the
 test suite. The harness is made production-like first: asyncio debug off (it alone doubles
 every cost), logging at WARNING. CPU is `time.process_time()` of this process (HA's loop and
-its MQTT thread; the publisher is a separate process) over the load window, minus the same
-window measured idle just before.
+its MQTT thread; the publishers are separate processes) over the load window, minus the rate
+of an idle window measured just before.
 
 Legs (100 boards x 45 sensors, every value changing every 5 s: 900 readings/s):
 - floor: the same number of bare `hass.states.async_set` calls - one state change each;
 - baseline: HA's own MQTT discovery sensors, one topic per sensor, through a real broker;
-- ours_apply: our reactor feature applying one `readings` record per board and round, fed
-  in-process (no MQTT, no sequencing: those are the agent runtime's, measured in round 2).
+- ours: 100 agent entries (agent runtime + reactor feature) on the same MQTT entry, fed by
+  100 agents' batches through the broker (bench/agent_publisher.py), then a rate ramp;
+- ours_apply (BENCH_REACTOR_APPLY_ONLY=1): the reactor feature fed in-process.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ PERIOD_S = 5.0
 TOTAL = BOARDS * SENSORS
 RATE = TOTAL / PERIOD_S
 SECONDS = float(os.environ.get("BENCH_REACTOR_SECONDS", "120"))
+# idle window before each leg (its CPU rate is subtracted over the leg's window)
+IDLE_S = float(os.environ.get("BENCH_REACTOR_IDLE_SECONDS", "20"))
+# the rate ramp after the ours leg: readings/s for RAMP_S seconds each, until p99 > 1 s or a drop
+RAMP = (1800.0, 3600.0, 7200.0, 14400.0)
+RAMP_S = float(os.environ.get("BENCH_REACTOR_RAMP_SECONDS", "10"))
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +82,11 @@ async def _cpu_over(seconds: float) -> float:
     return time.process_time() - start
 
 
+async def _idle_rate() -> float:
+    """CPU seconds per second of this process with nothing to ingest."""
+    return await _cpu_over(IDLE_S) / IDLE_S
+
+
 def _p99_ms(latencies: list[float]) -> float | None:
     if len(latencies) < 2:
         return None
@@ -85,7 +96,26 @@ def _p99_ms(latencies: list[float]) -> float | None:
 # --- floor: bare state writes -----------------------------------------------------------------
 
 
-async def floor_leg(hass: HomeAssistant) -> dict[str, Any]:
+def _observer(prefix: str, sink: list[float]) -> Callable[[Event[Any]], None]:
+    """The latency observer the MQTT legs run: it parses every new state of their sensors."""
+    base = time.time()
+
+    @callback
+    def _changed(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        if new is not None and event.data["entity_id"].startswith(prefix):
+            with contextlib.suppress(ValueError):
+                sink.append(time.time() - base - float(new.state))
+
+    return _changed
+
+
+async def floor_leg(hass: HomeAssistant, observed: bool = False) -> dict[str, Any]:
+    """Bare state writes; `observed`: with the same state_changed observer as the MQTT legs
+    (their latency measurement), the floor to compare them with on equal terms."""
+    unsub = (
+        hass.bus.async_listen("state_changed", _observer("sensor.floor_", [])) if observed else None
+    )
     entity_ids = [f"sensor.floor_{i}" for i in range(TOTAL)]
     attributes = [
         {
@@ -98,7 +128,7 @@ async def floor_leg(hass: HomeAssistant) -> dict[str, Any]:
     ]
     for i, entity_id in enumerate(entity_ids):
         hass.states.async_set(entity_id, "0", attributes[i])
-    idle = await _cpu_over(SECONDS)
+    idle = await _idle_rate() * SECONDS
     loop = asyncio.get_running_loop()
     tick = 0.01
     per_tick = round(RATE * tick)
@@ -113,6 +143,9 @@ async def floor_leg(hass: HomeAssistant) -> dict[str, Any]:
         next_tick += tick
         await asyncio.sleep(max(0.0, next_tick - loop.time()))
     busy = time.process_time() - start_cpu
+    if unsub is not None:
+        unsub()
+        return {"cpu_us_per_write_floor_observed": round((busy - idle) / writes * 1e6, 1)}
     return {
         "cpu_us_per_write_floor": round((busy - idle) / writes * 1e6, 1),
         "floor_writes": writes,
@@ -203,7 +236,7 @@ async def ours_apply_leg(hass: HomeAssistant) -> dict[str, Any]:
          for r in range(rounds)]
         for _ in range(BOARDS)
     ]  # fmt: skip
-    idle = await _cpu_over(SECONDS)
+    idle = await _idle_rate() * SECONDS
     loop = asyncio.get_running_loop()
     gap = PERIOD_S / BOARDS  # boards spread over the period, like real ones
     applied = 0
@@ -277,7 +310,7 @@ async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
                 latencies.append(time.time() - base - float(new.state))
 
     unsub = hass.bus.async_listen("state_changed", _changed)
-    idle = await _cpu_over(SECONDS)
+    idle = await _idle_rate() * SECONDS
     publisher = _publisher(
         broker, "--sensors", str(TOTAL), "--rate", str(RATE), "--seconds", str(SECONDS),
         "--base", str(base),
@@ -302,12 +335,131 @@ async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     }
 
 
+# --- ours: 100 agents through the broker into the agent runtime + reactor feature -----------
+
+
+def _agent_publisher(broker: Broker, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.agent_publisher", "--port", str(broker.port),
+         "--boards", str(BOARDS), "--sensors", str(SENSORS), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _stage_figures(
+    stage: Mapping[str, float], until: float, samples: list[tuple[float, float]]
+) -> dict[str, Any]:
+    """A stage's readings: sent from its first value up to the next stage's first."""
+    latencies = [lat for sent, lat in samples if stage["first"] <= sent < until]
+    return {
+        "rate": stage["rate"],
+        "sent": int(stage["sent"]),
+        "received": len(latencies),
+        "dropped": int(stage["sent"]) - len(latencies),
+        "latency_ms_p99": _p99_ms(latencies),
+    }
+
+
+async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
+    """Real agent entries (agent runtime + reactor feature) on HA's MQTT entry (set up by the
+    baseline leg), fed by 100 agents' wire messages from a separate process."""
+    from bench.agent_publisher import agent_id
+
+    entries = []
+    for board in range(BOARDS):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"Reactor {board:03d}",
+            unique_id=agent_id(board),
+            data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": agent_id(board)},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        entries.append(entry)
+    announcer = _agent_publisher(broker, "--announce")
+    await asyncio.get_running_loop().run_in_executor(None, announcer.wait)
+
+    def ours(entity_id: str) -> bool:
+        return entity_id.startswith("sensor.reactor_") and "_temperature_" in entity_id
+
+    await _wait(
+        lambda: (
+            sum(1 for e in hass.states.async_entity_ids("sensor") if ours(e)) >= TOTAL
+            and all(entry.runtime_data.available for entry in entries)
+        ),
+        600,
+        "every agent announced and online, every reactor sensor added",
+    )
+    await asyncio.sleep(2)
+    base = time.time()
+    samples: list[tuple[float, float]] = []  # (sent, latency) in seconds
+
+    @callback
+    def _changed(event: Event[Any]) -> None:
+        new = event.data["new_state"]
+        if new is not None and ours(event.data["entity_id"]):
+            with contextlib.suppress(ValueError):
+                sent = float(new.state)
+                samples.append((sent, time.time() - base - sent))
+
+    unsub = hass.bus.async_listen("state_changed", _changed)
+    idle_rate = await _idle_rate()
+    start = time.time() + 3.0
+    stages = [f"{RATE}:{SECONDS}"] + [f"{rate}:{RAMP_S}" for rate in RAMP]
+    publisher = _agent_publisher(
+        broker, "--base", str(base), "--start", str(start), "--stages", ",".join(stages)
+    )
+    communicate = asyncio.get_running_loop().run_in_executor(None, publisher.communicate)
+    # CPU over the steady stage (and 1 s for what is still in flight), not over the ramp
+    await asyncio.sleep(max(0.0, start - time.time()))
+    start_cpu = time.process_time()
+    await asyncio.sleep(SECONDS + 1.0)
+    busy = time.process_time() - start_cpu
+    out, _ = await communicate
+    await asyncio.sleep(2.0)
+    unsub()
+    summary = json.loads(out)
+    bounds = [stage["first"] for stage in summary["stages"][1:]] + [float("inf")]
+    steady, *ramp = (
+        _stage_figures(stage, until, samples)
+        for stage, until in zip(summary["stages"], bounds, strict=True)
+    )
+    # the issue's peak: the first rate at which p99 passes 1 s or anything drops
+    peak = passing = None
+    for stage in [steady, *ramp]:
+        p99 = stage["latency_ms_p99"]
+        if stage["dropped"] or p99 is None or p99 > 1000:
+            peak = stage["rate"]
+            break
+        passing = stage["rate"]
+    applied = sum(entry.runtime_data.counters["applied"] for entry in entries)
+    gaps = sum(entry.runtime_data.counters["gaps"] for entry in entries)
+    return {
+        "cpu_us_per_reading_ours": round(
+            (busy - idle_rate * (SECONDS + 1.0)) / max(steady["received"], 1) * 1e6, 1
+        ),
+        "ours_sent": steady["sent"],
+        "ours_received": steady["received"],
+        "dropped": steady["dropped"],
+        "latency_ms_p99": steady["latency_ms_p99"],
+        "peak_readings_per_s": peak,  # None: even the last rate of the ramp passed
+        "highest_passing_readings_per_s": passing,
+        "ramp": ramp,
+        "ours_records_applied": applied,
+        "ours_gaps": gaps,
+    }
+
+
 async def test_legs(hass: HomeAssistant, broker: Broker) -> None:
     _production_like(hass)
     results: dict[str, Any] = {"boards": BOARDS, "sensors": TOTAL, "readings_per_s": RATE,
                                "seconds_per_leg": SECONDS}  # fmt: skip
     results |= await floor_leg(hass)
-    results |= await ours_apply_leg(hass)
+    results |= await floor_leg(hass, observed=True)
+    if os.environ.get("BENCH_REACTOR_APPLY_ONLY"):
+        results |= await ours_apply_leg(hass)
     results |= await baseline_leg(hass, broker)
+    results |= await ours_leg(hass, broker)
     out = Path(os.environ["BENCH_REACTOR_OUT"])
     await hass.async_add_executor_job(out.write_text, json.dumps(results))

@@ -126,6 +126,7 @@ class OutputConfig:
 class SimConfig:
     time_scale: float = 1.0
     seed: int = 0
+    control: str | None = None  # a file to plug/unplug parts from outside (sim/control.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +354,7 @@ def parse(section: Any, path: str = "reactor") -> ReactorConfig:
     section = mapping(section, path)
     only_keys(section, SECTION_KEYS, path)
     sim = mapping(section.get("sim"), f"{path}.sim")
-    only_keys(sim, ("time_scale", "seed"), f"{path}.sim")
+    only_keys(sim, ("time_scale", "seed", "control"), f"{path}.sim")
     config = ReactorConfig(
         backend=get(section, "backend", str, path, "hardware", choices=BACKENDS),
         bus=get(section, "bus", int, path, 1, minimum=0),
@@ -367,6 +368,7 @@ def parse(section: Any, path: str = "reactor") -> ReactorConfig:
         sim=SimConfig(
             time_scale=get(sim, "time_scale", float, f"{path}.sim", 1.0, minimum=1e-4),
             seed=get(sim, "seed", int, f"{path}.sim", 0),
+            control=get(sim, "control", str, f"{path}.sim", None),
         ),
     )
     sensors = tuple(

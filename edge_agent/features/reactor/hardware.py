@@ -51,9 +51,13 @@ def sim_hardware(board: Any, bus_number: int) -> Hardware:
 
 def open_hardware(config: ReactorConfig) -> Hardware:
     if config.backend == "sim":
+        from edge_agent.sim.control import watch_control  # noqa: PLC0415
         from edge_agent.sim.reactor_board import build_board  # noqa: PLC0415
 
-        return sim_hardware(build_board(config.sim.time_scale, config.sim.seed), config.bus)
+        board = build_board(config.sim.time_scale, config.sim.seed)
+        if config.sim.control is not None:
+            watch_control(board, config.sim.control)
+        return sim_hardware(board, config.bus)
     return Hardware(
         open_bus=open_bus, onewire=SysfsOneWire(config.w1_path), switch=_switch, pwm=_pwm
     )
