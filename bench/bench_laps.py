@@ -1,41 +1,5 @@
 # env: ha
-"""Lap counter: simulated lanes -> agent -> real mosquitto -> Home Assistant state.
-
-8 lanes, a crossing every ~100 ms on each, with contact bounce and same-millisecond
-crossings. Round 2, the issue's figures (bench/laps_legs.py, in the HA test harness made
-production-like): a real agent process races for 60 s through the real broker into a race
-in HA; every lap HA shows against the simulator's ground truth (`missed_laps`,
-`lap_error_ms_max`), and edge timestamp -> HA state (`latency_ms_p50`, `latency_ms_p99`),
-against a baseline measured in the same run: HA's own MQTT sensors fed at the same rate
-through the same broker (publish -> HA state, `baseline_latency_ms_*`).
-
-Round 1, the agent half on its own (kept as `agent_*` figures): the real feature code,
-60 s of racing in virtual time against the ground truth and its CPU cost per edge, and a
-real-time run (EDGE_HUB_BENCH_LAPS_S seconds, default 10): edge timestamp -> record handed
-to the outbox, against how late asyncio wakes from a sleep on this machine.
-
-Environment: BENCH_LAPS_SECONDS (60), BENCH_LAPS_BASELINE_SECONDS (20),
-BENCH_LAPS_COMMIT_MS (the agent's outbox commit interval, 10 as docs/laps.md advises for
-a lap counter; the shipped default is 50).
-ap counter: simulated lanes -> agent -> real mosquitto -> Home Assistant state.
-
-8 lanes, a crossing every ~100 ms on each, with contact bounce and same-millisecond
-crossings. Round 2, the issue's figures (bench/laps_legs.py, in the HA test harness made
-production-like): a real agent process races for 60 s through the real broker into a race
-in HA; every lap HA shows against the simulator's ground truth (`missed_laps`,
-`lap_error_ms_max`), and edge timestamp -> HA state (`latency_ms_p50`, `latency_ms_p99`),
-against a baseline measured in the same run: HA's own MQTT sensors fed at the same rate
-through the same broker (publish -> HA state, `baseline_latency_ms_*`).
-
-Round 1, the agent half on its own (kept as `agent_*` figures): the real feature code,
-60 s of racing in virtual time against the ground truth and its CPU cost per edge, and a
-real-time run (EDGE_HUB_BENCH_LAPS_S seconds, default 10): edge timestamp -> record handed
-to the outbox, against how late asyncio wakes from a sleep on this machine.
-
-Environment: BENCH_LAPS_SECONDS (60), BENCH_LAPS_BASELINE_SECONDS (20),
-BENCH_LAPS_COMMIT_MS (the agent's outbox commit interval, 10 as docs/laps.md advises for
-a lap counter; the shipped default is 50).
-"""
+"""L"""
 
 from __future__ import annotations
 
