@@ -38,11 +38,6 @@ REPEATS = 20
 SOURCES = 3
 
 
-@pytest.fixture(autouse=True)
-def _custom_integrations(enable_custom_integrations: None) -> None:
-    """Let the test instance load custom_components/edge_hub."""
-
-
 def _p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[98]
 

@@ -22,7 +22,6 @@ import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
 import json
-import logging
 import os
 from pathlib import Path
 import statistics
@@ -35,17 +34,17 @@ from unittest.mock import patch
 from homeassistant.components import mqtt
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
+from bench.conftest import production_like
 from custom_components.edge_hub.agent.runtime import AgentRuntime
 from custom_components.edge_hub.const import CONF_KIND, DOMAIN, EntryKind
 from custom_components.edge_hub.laps.feature import LapsFeature
 from edge_agent.features.laps import SPEC
 from edge_agent.features.laps.config import LapsConfig
 from edge_agent.features.laps.sim import TrackSim, TruthLap, settings_from_config
-from tests.broker import Broker, running_broker
+from tests.broker import Broker
 
 ROOT = Path(__file__).parents[1]
 AGENT = "bench-track"
@@ -88,24 +87,6 @@ def ground_truth(seconds: float) -> list[TruthLap]:
     for _ in sim.edges():
         pass
     return sim.truth
-
-
-@pytest.fixture(autouse=True)
-def _custom_integrations(enable_custom_integrations: None) -> None:
-    """Let the harness load custom_components/edge_hub."""
-
-
-@pytest.fixture
-def broker(socket_enabled: None) -> Iterator[Broker]:
-    with running_broker() as running:
-        yield running
-
-
-def _production_like(hass: HomeAssistant) -> None:
-    hass.loop.set_debug(False)
-    logging.getLogger().setLevel(logging.WARNING)
-    for name in ("homeassistant", "custom_components", "pytest_homeassistant_custom_component"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _pct(values: list[float], q: int) -> float | None:
@@ -337,7 +318,7 @@ async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
 
 
 async def test_legs(hass: HomeAssistant, broker: Broker, tmp_path: Path) -> None:
-    _production_like(hass)
+    production_like(hass)
     mqtt_entry = MockConfigEntry(
         domain="mqtt",
         data={"broker": broker.host, "port": broker.port},

@@ -17,10 +17,9 @@ Legs (100 boards x 45 sensors, every value changing every 5 s: 900 readings/s):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 import contextlib
 import json
-import logging
 import os
 from pathlib import Path
 import statistics
@@ -34,15 +33,15 @@ from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from bench.conftest import production_like
 from custom_components.edge_hub.agent.feature import AgentContext
 from custom_components.edge_hub.const import CONF_KIND, DOMAIN, EntryKind
 from custom_components.edge_hub.edge_hub_core.protocol import Record
 from custom_components.edge_hub.models import EdgeHubConfigEntry, KindModule, KindRuntime
 from custom_components.edge_hub.reactor.feature import ReactorFeature
-from tests.broker import Broker, running_broker
+from tests.broker import Broker
 
 ROOT = Path(__file__).parents[1]
 BOARDS = int(os.environ.get("BENCH_REACTOR_BOARDS", "100"))
@@ -56,24 +55,6 @@ IDLE_S = float(os.environ.get("BENCH_REACTOR_IDLE_SECONDS", "20"))
 # the rate ramp after the ours leg: readings/s for RAMP_S seconds each, until p99 > 1 s or a drop
 RAMP = (1800.0, 3600.0, 7200.0, 14400.0)
 RAMP_S = float(os.environ.get("BENCH_REACTOR_RAMP_SECONDS", "10"))
-
-
-@pytest.fixture(autouse=True)
-def _custom_integrations(enable_custom_integrations: None) -> None:
-    """Let the harness load custom_components/edge_hub."""
-
-
-@pytest.fixture
-def broker(socket_enabled: None) -> Iterator[Broker]:
-    with running_broker() as running:
-        yield running
-
-
-def _production_like(hass: HomeAssistant) -> None:
-    hass.loop.set_debug(False)
-    logging.getLogger().setLevel(logging.WARNING)
-    for name in ("homeassistant", "custom_components", "pytest_homeassistant_custom_component"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def _cpu_over(seconds: float) -> float:
@@ -452,7 +433,7 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
 
 
 async def test_legs(hass: HomeAssistant, broker: Broker) -> None:
-    _production_like(hass)
+    production_like(hass)
     results: dict[str, Any] = {"boards": BOARDS, "sensors": TOTAL, "readings_per_s": RATE,
                                "seconds_per_leg": SECONDS}  # fmt: skip
     results |= await floor_leg(hass)
