@@ -85,9 +85,12 @@ sync_root_files() {
 # namespace so concurrent runs from different worktrees never see each other's mounts and
 # every mount disappears with the process (Ctrl-C included).
 in_root() {
+  # the benchmarks' knobs (BENCH_*) pass through the emptied environment, like EDGE_HUB_ENV
+  local pass=() var
+  for var in $(compgen -v BENCH_); do pass+=("$var=${!var}"); done
   unshare --mount --propagation private -- /bin/bash -c '
     set -e
-    root=$1 repo=$2; shift 2
+    root=$1 repo=$2 npass=$3; shift 3
     mount --bind "$repo" "$root/project"
     mount -t proc proc "$root/proc"
     mount --rbind /dev "$root/dev"
@@ -96,8 +99,8 @@ in_root() {
       LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" PYTHONDONTWRITEBYTECODE=1 \
       PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=180 \
       SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt EDGE_HUB_IN_ROOT=1 \
-      ${EDGE_HUB_ENV:-} /bin/bash -c "cd /project && exec \"\$@\"" bash "$@"
-  ' bash "$ROOT" "$REPO" "$@"
+      ${EDGE_HUB_ENV:-} "${@:1:$npass}" /bin/bash -c "cd /project && exec \"\$@\"" bash "${@:$((npass+1))}"
+  ' bash "$ROOT" "$REPO" "${#pass[@]}" "${pass[@]}" "$@"
 }
 
 # ha_venv_dir NAME -> the venv path as seen by commands run through ha_run
