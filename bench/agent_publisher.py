@@ -12,6 +12,11 @@ Each reading's value is its send time in seconds since `--base` (µs): every val
 changes, and Home Assistant computes each reading's latency from the state itself.
 
 `--announce` publishes the retained announce and `online` status of every agent and exits.
+`--deadband-boards N --announce` announces N simulated boards (`deadband-NNN`) with their real
+capability; `--deadband-boards N --hours H` then publishes the records their report-on-change
+filters send over H hours (bench/deadband_stream.py), as fast as the broker takes them,
+batched as the agent's sender batches a backlog; prints what was sampled, sent, and each
+agent's last seq.
 `--start T --stages R:S,R:S,...` streams: from wall time T, stage after stage, `R` readings/s
 for `S` seconds (each board's rounds spread evenly over the period). Prints a JSON summary.
 """
@@ -53,16 +58,22 @@ def capability(sensors: int) -> dict[str, Any]:
     ).to_json()  # fmt: skip
 
 
-def announce(board: int, sensors: int) -> bytes:
+def deadband_id(board: int) -> str:
+    return f"deadband-{board:03d}"
+
+
+def announce(
+    board: int, sensors: int, name: str | None = None, reactor: dict[str, Any] | None = None
+) -> bytes:
     return protocol.encode_payload(
         {
             "v": protocol.SCHEMA_VERSION,
-            "agent_id": agent_id(board),
+            "agent_id": name or agent_id(board),
             "epoch": epoch(board),
             "instance": instance(board),
             "name": f"Reactor {board:03d}",
             "sw_version": "0.1.0",
-            "capabilities": {"reactor": capability(sensors)},
+            "capabilities": {"reactor": reactor or capability(sensors)},
             "ts": time.time(),
         }
     )
@@ -87,14 +98,63 @@ def record_body(seq: int, readings: list[dict[str, Any]]) -> bytes:
     return f'{{"seq":{seq},"ts":{stamp!r},"type":"readings","data":{data_json}}}'.encode()
 
 
-def connect(board: int, port: int) -> mqtt.Client:
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"edge-agent-{board:03d}")
+def connect(board: int, port: int, name: str | None = None) -> mqtt.Client:
+    name = name or agent_id(board)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"edge-agent-{name}")
     client.max_queued_messages_set(0)
     offline = protocol.encode_payload(protocol.build_offline(instance(board)))
-    client.will_set(protocol.topic(agent_id(board), protocol.STATUS), offline, 1, True)
+    client.will_set(protocol.topic(name, protocol.STATUS), offline, 1, True)
     client.connect("127.0.0.1", port, keepalive=60)
     client.loop_start()
     return client
+
+
+def deadband(port: int, boards: int, hours: float, announce_only: bool) -> dict[str, Any]:
+    from bench.deadband_stream import DeadbandBoard
+
+    start_ts = round(time.time() - hours * 3600, 3)
+    summary: dict[str, Any] = {"sampled": 0, "sent": 0, "records": 0, "last_seq": {}}
+    for board in range(boards):
+        name = deadband_id(board)
+        sim = DeadbandBoard(seed=board)
+        client = connect(board, port, name)
+        infos = []
+        if announce_only:
+            infos += [
+                client.publish(protocol.topic(name, protocol.STATUS), online(board), 1, True),
+                client.publish(
+                    protocol.topic(name, protocol.ANNOUNCE),
+                    announce(board, 0, name, sim.capability),
+                    1,
+                    True,
+                ),
+            ]
+            for info in infos:
+                info.wait_for_publish(30)
+            client.disconnect()
+            client.loop_stop()
+            continue
+        data_topic = protocol.topic(name, protocol.DATA)
+        seq, bodies, size = 0, [], 0
+        for readings in sim.rounds(hours, start_ts):
+            seq += 1
+            body = record_body(seq, readings)
+            if bodies and size + len(body) > protocol.MAX_BATCH_BYTES - 256:
+                infos.append(client.publish(data_topic, build_message(epoch(board), bodies), 1))
+                bodies, size = [], 0
+            bodies.append(body)
+            size += len(body) + 1
+        if bodies:
+            infos.append(client.publish(data_topic, build_message(epoch(board), bodies), 1))
+        for info in infos:
+            info.wait_for_publish(120)
+        client.disconnect()
+        client.loop_stop()
+        summary["sampled"] += sim.sampled
+        summary["sent"] += sim.sent
+        summary["records"] += seq
+        summary["last_seq"][name] = seq
+    return summary
 
 
 def main() -> int:
@@ -106,7 +166,13 @@ def main() -> int:
     parser.add_argument("--announce", action="store_true")
     parser.add_argument("--start", type=float, default=0.0)
     parser.add_argument("--stages", default="")
+    parser.add_argument("--deadband-boards", type=int, default=0)
+    parser.add_argument("--hours", type=float, default=24.0)
     args = parser.parse_args()
+    if args.deadband_boards:
+        summary = deadband(args.port, args.deadband_boards, args.hours, args.announce)
+        print(json.dumps(summary))
+        return 0
 
     clients = [connect(board, args.port) for board in range(args.boards)]
     infos: list[Any] = []

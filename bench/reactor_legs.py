@@ -11,14 +11,17 @@ Legs (100 boards x 45 sensors, every value changing every 5 s: 900 readings/s):
 - baseline: HA's own MQTT discovery sensors, one topic per sensor, through a real broker;
 - ours: 100 agent entries (agent runtime + reactor feature) on the same MQTT entry, fed by
   100 agents' batches through the broker (bench/agent_publisher.py), then a rate ramp;
-- ours_apply (BENCH_REACTOR_APPLY_ONLY=1): the reactor feature fed in-process.
+- entity_floor: the same writes through plain HA sensor entities (HA's entity layer alone);
+- deadband: ten simulated boards' day of report-on-change records, state writes counted;
+- apply (only with BENCH_REACTOR_LEGS=...,apply): the reactor feature fed in-process.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 import contextlib
+import cProfile
 import json
 import os
 from pathlib import Path
@@ -29,8 +32,10 @@ import time
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -55,6 +60,8 @@ IDLE_S = float(os.environ.get("BENCH_REACTOR_IDLE_SECONDS", "20"))
 # the rate ramp after the ours leg: readings/s for RAMP_S seconds each, until p99 > 1 s or a drop
 RAMP = (1800.0, 3600.0, 7200.0, 14400.0)
 RAMP_S = float(os.environ.get("BENCH_REACTOR_RAMP_SECONDS", "10"))
+# which legs run (investigations): floor, entity_floor, apply, ours (with the baseline), deadband
+LEGS = os.environ.get("BENCH_REACTOR_LEGS", "floor,entity_floor,ours,deadband").split(",")
 
 
 async def _cpu_over(seconds: float) -> float:
@@ -72,6 +79,24 @@ def _p99_ms(latencies: list[float]) -> float | None:
     if len(latencies) < 2:
         return None
     return round(statistics.quantiles(latencies, n=100)[98] * 1000, 1)
+
+
+@contextlib.contextmanager
+def _profiled() -> Iterator[None]:
+    """With BENCH_REACTOR_PROFILE=PATH, a cProfile of the event loop thread over the ours
+    leg's steady stage is written to PATH (pstats). Profiling inflates every figure of
+    that run: use it to find where the time goes, not for the results."""
+    path = os.environ.get("BENCH_REACTOR_PROFILE")
+    if not path:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
 
 
 # --- floor: bare state writes -----------------------------------------------------------------
@@ -131,6 +156,97 @@ async def floor_leg(hass: HomeAssistant, observed: bool = False) -> dict[str, An
         "cpu_us_per_write_floor": round((busy - idle) / writes * 1e6, 1),
         "floor_writes": writes,
     }
+
+
+# --- entity floor: HA's own cost of one sensor entity state write -----------------------------
+
+
+class _PlainSensor(SensorEntity):
+    """The least a sensor entity of this kind can be in HA: a name, a device, device class,
+    unit, state class and display precision, its value set and written. No edge_hub code."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_device_class = SensorDeviceClass.TEMPERATURE
+    _attr_native_unit_of_measurement = "°C"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 2
+
+    def __init__(self, board: int, index: int) -> None:
+        self._attr_unique_id = f"plain-{board}-{index}"
+        self._attr_name = f"Plain {index}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"plain-{board}")}, name=f"Plain {board:03d}"
+        )
+
+
+class _PlainRuntime(KindRuntime):
+    platforms = (Platform.SENSOR,)
+
+    def __init__(self, board: int) -> None:
+        self.sensors = [_PlainSensor(board, j) for j in range(SENSORS)]
+
+    async def async_setup_platform(
+        self, platform: Platform, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        async_add_entities(self.sensors)
+
+
+class _PlainKind(KindModule):
+    def __init__(self) -> None:
+        self.runtimes: list[_PlainRuntime] = []
+
+    async def async_setup_entry(
+        self, hass: HomeAssistant, entry: EdgeHubConfigEntry
+    ) -> KindRuntime:
+        runtime = _PlainRuntime(len(self.runtimes))
+        self.runtimes.append(runtime)
+        return runtime
+
+
+async def entity_floor_leg(hass: HomeAssistant) -> dict[str, Any]:
+    """The same number of state writes through plain HA sensor entities (100 entries x 45),
+    without any edge_hub code: what any integration pays per reading for HA's entity layer
+    (state, unit, attributes, registry checks) on top of the bare write."""
+    kind = _PlainKind()
+
+    async def get_kind(hass: HomeAssistant, kind_name: EntryKind) -> KindModule:
+        return kind
+
+    entries = []
+    with patch("custom_components.edge_hub.async_get_kind", get_kind):
+        for board in range(BOARDS):
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                unique_id=f"plain-{board}",
+                data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": f"plain-{board}"},
+            )
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            entries.append(entry)
+        await hass.async_block_till_done()
+    sensors = [sensor for runtime in kind.runtimes for sensor in runtime.sensors]
+    assert len(sensors) == TOTAL
+    assert all(s.hass is not None for s in sensors)
+    idle = await _idle_rate() * SECONDS
+    loop = asyncio.get_running_loop()
+    tick = 0.01
+    per_tick = round(RATE * tick)
+    writes = 0
+    start_cpu = time.process_time()
+    start = next_tick = loop.time()
+    while loop.time() - start < SECONDS:
+        for _ in range(per_tick):
+            sensor = sensors[writes % TOTAL]
+            sensor._attr_native_value = 20.0 + writes * 1e-6
+            sensor.async_write_ha_state()
+            writes += 1
+        next_tick += tick
+        await asyncio.sleep(max(0.0, next_tick - loop.time()))
+    busy = time.process_time() - start_cpu
+    for entry in entries:  # out of the way of the later legs
+        assert await hass.config_entries.async_remove(entry.entry_id)
+    return {"cpu_us_per_write_entity_floor": round((busy - idle) / writes * 1e6, 1)}
 
 
 # --- ours: the reactor feature applying readings records ---------------------------------------
@@ -258,9 +374,10 @@ async def _wait(condition: Callable[[], bool], timeout: float, what: str) -> Non
         await asyncio.sleep(0.2)
 
 
-async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
-    discovery = _publisher(broker, "--sensors", str(TOTAL), "--discovery")
-    await asyncio.get_running_loop().run_in_executor(None, discovery.wait)
+async def _mqtt_entry(hass: HomeAssistant, broker: Broker) -> None:
+    """HA's MQTT integration on the broker (once per run)."""
+    if hass.config_entries.async_entries("mqtt"):
+        return
     entry = MockConfigEntry(
         domain="mqtt",
         data={"broker": broker.host, "port": broker.port},
@@ -271,6 +388,12 @@ async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     with patch("homeassistant.config.async_hass_config_yaml", return_value={}):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
+
+
+async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
+    discovery = _publisher(broker, "--sensors", str(TOTAL), "--discovery")
+    await asyncio.get_running_loop().run_in_executor(None, discovery.wait)
+    await _mqtt_entry(hass, broker)
     await _wait(
         lambda: (
             hass.states.get(f"sensor.bench_s{TOTAL - 1}") is not None
@@ -394,9 +517,10 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     communicate = asyncio.get_running_loop().run_in_executor(None, publisher.communicate)
     # CPU over the steady stage (and 1 s for what is still in flight), not over the ramp
     await asyncio.sleep(max(0.0, start - time.time()))
-    start_cpu = time.process_time()
-    await asyncio.sleep(SECONDS + 1.0)
-    busy = time.process_time() - start_cpu
+    with _profiled():
+        start_cpu = time.process_time()
+        await asyncio.sleep(SECONDS + 1.0)
+        busy = time.process_time() - start_cpu
     out, _ = await communicate
     await asyncio.sleep(2.0)
     unsub()
@@ -432,15 +556,104 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     }
 
 
+# --- deadband: report-on-change on drifting values, counted by HA ------------------------------
+
+DEADBAND_BOARDS = 10
+DEADBAND_HOURS = 24.0
+
+
+async def deadband_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
+    """Ten simulated boards' day of report-on-change records (bench/deadband_stream.py)
+    through mosquitto into their agent entries; Home Assistant's own state changes of their
+    measurement sensors, per reading the boards sampled."""
+    from bench.agent_publisher import deadband_id
+
+    await _mqtt_entry(hass, broker)
+    entries = []
+    for board in range(DEADBAND_BOARDS):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=f"Deadband {board:03d}",
+            unique_id=deadband_id(board),
+            data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": deadband_id(board)},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        entries.append(entry)
+    args = ["--deadband-boards", str(DEADBAND_BOARDS)]
+    announcer = _agent_publisher(broker, *args, "--announce")
+    await asyncio.get_running_loop().run_in_executor(None, announcer.wait)
+    registry = er.async_get(hass)
+    prefixes = tuple(f"{deadband_id(board)}_reactor_" for board in range(DEADBAND_BOARDS))
+
+    def measurements() -> set[str]:
+        return {
+            e.entity_id
+            for e in registry.entities.values()
+            if e.unique_id.startswith(prefixes)
+            and not e.unique_id.endswith("_last_seen")
+            and e.domain == "sensor"
+        }
+
+    def live() -> bool:
+        ids = measurements()
+        return len(ids) >= 19 * DEADBAND_BOARDS and all(hass.states.get(i) for i in ids)
+
+    await _wait(
+        lambda: live() and all(entry.runtime_data.available for entry in entries),
+        300,
+        "every deadband board announced and its sensors added",
+    )
+    watched = measurements()
+    writes = 0
+
+    @callback
+    def _changed(event: Event[Any]) -> None:
+        nonlocal writes
+        if event.data["entity_id"] in watched and event.data["old_state"] is not None:
+            writes += 1
+
+    unsub = hass.bus.async_listen("state_changed", _changed)
+    streamer = _agent_publisher(broker, *args, "--hours", str(DEADBAND_HOURS))
+    out, _ = await asyncio.get_running_loop().run_in_executor(None, streamer.communicate)
+    summary = json.loads(out)
+    last = summary["last_seq"]
+    await _wait(
+        lambda: all(
+            entry.runtime_data.sequencer.applied >= last[entry.unique_id] for entry in entries
+        ),
+        600,
+        "every deadband record applied",
+    )
+    await hass.async_block_till_done()
+    unsub()
+    return {
+        "writes_per_reading_deadband": round(writes / summary["sampled"], 4),
+        "sent_per_reading_deadband": round(summary["sent"] / summary["sampled"], 4),
+        "deadband_boards": DEADBAND_BOARDS,
+        "deadband_hours": DEADBAND_HOURS,
+        "deadband_readings_sampled": summary["sampled"],
+        "deadband_readings_sent": summary["sent"],
+        "deadband_records": summary["records"],
+        "deadband_state_writes": writes,
+    }
+
+
 async def test_legs(hass: HomeAssistant, broker: Broker) -> None:
     production_like(hass)
     results: dict[str, Any] = {"boards": BOARDS, "sensors": TOTAL, "readings_per_s": RATE,
                                "seconds_per_leg": SECONDS}  # fmt: skip
-    results |= await floor_leg(hass)
-    results |= await floor_leg(hass, observed=True)
-    if os.environ.get("BENCH_REACTOR_APPLY_ONLY"):
+    if "floor" in LEGS:
+        results |= await floor_leg(hass)
+        results |= await floor_leg(hass, observed=True)
+    if "entity_floor" in LEGS:
+        results |= await entity_floor_leg(hass)
+    if "apply" in LEGS:
         results |= await ours_apply_leg(hass)
-    results |= await baseline_leg(hass, broker)
-    results |= await ours_leg(hass, broker)
+    if "ours" in LEGS:  # on the MQTT entry the baseline leg sets up
+        results |= await baseline_leg(hass, broker)
+        results |= await ours_leg(hass, broker)
+    if "deadband" in LEGS:
+        results |= await deadband_leg(hass, broker)
     out = Path(os.environ["BENCH_REACTOR_OUT"])
     await hass.async_add_executor_job(out.write_text, json.dumps(results))
