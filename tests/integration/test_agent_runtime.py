@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import json
 import logging
@@ -18,7 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.edge_hub import async_remove_config_entry_device
-from custom_components.edge_hub.agent import commands as commands_module
+from custom_components.edge_hub.agent import acks as acks_module, commands as commands_module
 from custom_components.edge_hub.agent.runtime import AgentRuntime
 from custom_components.edge_hub.const import DOMAIN
 from custom_components.edge_hub.diagnostics import async_get_config_entry_diagnostics
@@ -163,6 +164,25 @@ async def test_records_applied_once_in_order_then_acknowledged(
     assert counters["gaps"] == 0
     # the gap made HA ask for a replay
     assert any(c["cmd"] == "replay" for c in agent.commands)
+
+
+async def test_sparse_records_share_one_state_write(
+    hass: HomeAssistant, entry: MockConfigEntry, agent: FakeAgent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board sending a record every few seconds is not written (and acked) per record: the
+    records that arrive within ACK_INTERVAL of the last write share the next one (shortened
+    here from 10 s so the test does not wait)."""
+    monkeypatch.setattr(acks_module, "ACK_INTERVAL", 1.5)
+    agent.readings(1)
+    await until(lambda: bool(agent.acks) and agent.acks[-1]["seq"] == 1)
+    writes = runtime(entry)._acks.writes
+    for seq in (2, 3, 4):
+        agent.readings(seq)
+        await asyncio.sleep(0.3)
+    assert hass.states.get(WAVE).state == "4"  # shown at once, whatever the ack does
+    assert agent.acks[-1]["seq"] == 1
+    await until(lambda: agent.acks[-1]["seq"] == 4)
+    assert runtime(entry)._acks.writes == writes + 1
 
 
 async def test_a_gap_that_never_fills_is_reported_and_skipped(
