@@ -27,6 +27,11 @@ from .sender import Sender
 _LOGGER = logging.getLogger(__name__)
 
 STATUS_MIN_INTERVAL = 5.0  # seconds between two status messages (docs/protocol.md §1.5)
+# The status reports the backlog once its oldest record has waited this long for HA's ack
+# (HA acks every 10 s at most), 0 before: records merely on their way are normal, and
+# reporting them made a healthy board publish a status after every record and every ack - as
+# many messages as its data - and flip HA's backlog sensor between 0 and 1 all day.
+BACKLOG_LATE_S = 30.0
 SHUTDOWN_BUDGET = 4.5  # seconds: SIGTERM must end the process within 5 s
 
 
@@ -53,6 +58,8 @@ class Agent:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._status_timer: asyncio.TimerHandle | None = None
         self._status_sent_at = 0.0
+        self._reported: tuple[int, int] | None = None  # (backlog, dropped) last published
+        self._late_timer: asyncio.TimerHandle | None = None
         self._bad_acks: set[str] = set()
         self.outbox: Outbox
         self.link: MqttLink
@@ -129,8 +136,9 @@ class Agent:
                 _LOGGER.exception("feature %s did not close cleanly", feature.name)
         for task in list(self._tasks):
             task.cancel()
-        if self._status_timer is not None:
-            self._status_timer.cancel()
+        for timer in (self._status_timer, self._late_timer):
+            if timer is not None:
+                timer.cancel()
         # in-flight writes first: what was emitted is on disk before we say goodbye
         if not await asyncio.to_thread(self.outbox.flush, left(1.5)):
             _LOGGER.error("the outbox could not commit its last records in time")
@@ -242,6 +250,27 @@ class Agent:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _outbox_figures(self) -> tuple[int, int, float | None]:
+        """(backlog, dropped, oldest_ts) as the status reports them: the backlog only once
+        its oldest record is late (0 and None while records are merely on their way)."""
+        backlog, dropped = self.outbox.counts()
+        if not backlog:
+            return 0, dropped, None
+        stats = self.outbox.stats()
+        oldest = stats.oldest_ts  # None: not committed yet, so not late either
+        if oldest is None or time.time() - oldest < BACKLOG_LATE_S:
+            if self._late_timer is None:  # look again when it would be late
+                assert self._loop is not None
+                since = time.time() if oldest is None else oldest
+                wait = since + BACKLOG_LATE_S - time.time() + 0.1
+                self._late_timer = self._loop.call_later(wait, self._late_check)
+            return 0, stats.dropped, None
+        return stats.backlog, stats.dropped, oldest
+
+    def _late_check(self) -> None:
+        self._late_timer = None
+        self._status_changed()
+
     # --- announce and status ---------------------------------------------------------------
 
     def announce(self) -> dict[str, Any]:
@@ -272,16 +301,13 @@ class Agent:
         return protocol.encode_payload(protocol.build_offline(self.instance))
 
     def status(self) -> dict[str, Any]:
-        stats = self.outbox.stats()
+        backlog, dropped, oldest = self._outbox_figures()
+        self._reported = (backlog, dropped)
         return {
             "v": protocol.SCHEMA_VERSION,
             "state": protocol.ONLINE,
             "instance": self.instance,
-            "outbox": {
-                "backlog": stats.backlog,
-                "dropped": stats.dropped,
-                "oldest_ts": stats.oldest_ts,
-            },
+            "outbox": {"backlog": backlog, "dropped": dropped, "oldest_ts": oldest},
             "ts": time.time(),
         }
 
@@ -298,8 +324,10 @@ class Agent:
             self._status_sent_at = time.monotonic()
 
     def _status_changed(self) -> None:
-        """The outbox figures changed: publish them, at most once every 5 s."""
+        """The outbox figures changed: publish them if worth it, at most once every 5 s."""
         if not self.link.connected or self._status_timer is not None:
+            return
+        if self._reported is not None and self._outbox_figures()[:2] == self._reported:
             return
         wait = self._status_sent_at + STATUS_MIN_INTERVAL - time.monotonic()
         if wait <= 0:

@@ -250,6 +250,12 @@ class Outbox:
             cursor.close()
         return rows
 
+    def counts(self) -> tuple[int, int]:
+        """(backlog, dropped), without touching the database."""
+        with self._cond:
+            acked, last = self._acked_seq, self._next_seq - 1
+            return max(0, last - max(acked, self._first_seq - 1)), self._dropped
+
     def stats(self) -> OutboxStats:
         with self._cond:
             acked, last = self._acked_seq, self._next_seq - 1

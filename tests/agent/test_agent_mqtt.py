@@ -103,6 +103,31 @@ async def test_announce_status_data_and_acks(
     assert stub.statuses[-1]["instance"] == agent.instance
 
 
+async def test_a_healthy_stream_sends_no_status_a_late_backlog_does(
+    tmp_path: Path, broker: Broker, stub: HaStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records on their way are normal: a steady stream that HA acknowledges sends no status
+    after the one on connect. A backlog HA leaves unacknowledged for BACKLOG_LATE_S is
+    reported, and followed until it is gone."""
+    monkeypatch.setattr(agent_module, "STATUS_MIN_INTERVAL", 0.2)
+    monkeypatch.setattr(agent_module, "BACKLOG_LATE_S", 1.5)
+    async with running(make_config(tmp_path, broker, rate_hz=20, count=0)) as agent:
+        await until(stub, lambda: stub.applied >= 10)
+        before = len(stub.statuses)  # on connect (and again on HA's birth)
+        await until(stub, lambda: stub.applied >= 50)  # 2 s of records, acked every 0.2 s
+        assert len(stub.statuses) == before
+        assert stub.statuses[-1]["outbox"]["backlog"] == 0
+        stub.ack_interval = 3600.0  # HA stops acknowledging
+        stub._last_ack_at = time.monotonic()
+        await until(stub, lambda: stub.statuses[-1]["outbox"]["backlog"] > 0)
+        late = len(stub.statuses)
+        assert late >= 2
+        stub.ack_interval = 0.2  # and acknowledges again: followed until empty
+        stub._ack()
+        await until(stub, lambda: stub.statuses[-1]["outbox"]["backlog"] == 0)
+        assert agent.outbox.stats().dropped == 0
+
+
 async def test_birth_reannounces_and_replays_what_is_not_acknowledged(
     tmp_path: Path, broker: Broker, stub: HaStub
 ) -> None:
