@@ -11,7 +11,7 @@ from typing import Any
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS
 from homeassistant.const import EntityCategory
-from homeassistant.core import callback
+from homeassistant.core import Context, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -121,11 +121,14 @@ class ReactorSensor(PushedEntity, SensorEntity):
         self._attr_available = online and state.ok
 
     @callback
-    def show(self, online: bool) -> None:
-        """Write the sensor's state (the feature calls it only when something changed)."""
+    def show(self, online: bool, context: Context | None = None) -> None:
+        """Write the sensor's state (the feature calls it only when something changed),
+        under `context`: the one context of the record that changed it."""
         state = self.sensor_state
         self._attr_native_value = state.value
         self._attr_available = online and state.ok
+        if context is not None:
+            self.async_set_context(context)
         self.async_write_ha_state()
 
     async def async_calibrate(self, step: str, value: float | None) -> dict[str, Any]:
@@ -184,7 +187,9 @@ class LastSeenSensor(PushedEntity, SensorEntity):
         return True
 
     @callback
-    def show(self, state: SensorState, online: bool) -> None:
+    def show(self, state: SensorState, online: bool, context: Context | None = None) -> None:
         """Show `state`'s last-seen time and status, writing only when they changed."""
         if self.sync(state, online):
+            if context is not None:
+                self.async_set_context(context)
             self.async_write_ha_state()
