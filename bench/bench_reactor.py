@@ -9,7 +9,11 @@ agents' wire messages (bench/agent_publisher.py: one MQTT client per agent, the 
 record encoding and batch framing, QoS 1) through a real mosquitto into 100 agent entries
 (the agent runtime: validation, exactly-once sequencing, persisted acks) and their reactor
 feature's entities. Each reading's value is its send time, so latency is measured from the
-state itself, as in the baseline. After the 900 readings/s stage, the same run ramps the rate
+state itself, as in the baseline. That latency observer (a state_changed listener) costs
+HA CPU itself, so the 900 readings/s stage runs twice: observed (latency, drops,
+`cpu_us_per_reading_ours_observed`, to compare with the baseline, which is observed the same
+way) and not (`cpu_us_per_reading_ours`, to compare with the floor's bare writes, which have
+no listener either). After the 900 readings/s stages, the same run ramps the rate
 (`ramp`: 1,800 to 14,400 readings/s, 10 s each); `peak_readings_per_s` is the first rate
 at which p99 passes 1 s or anything drops (null if none did), `highest_passing_readings_per_s`
 the last rate before it.
@@ -26,8 +30,8 @@ CPU: each leg's process CPU minus the rate of an idle window measured just befor
 Environment: BENCH_REACTOR_SECONDS (per leg, default 120), BENCH_REACTOR_BOARDS (100),
 BENCH_REACTOR_IDLE_SECONDS (20), BENCH_REACTOR_RAMP_SECONDS (10); for investigations only,
 BENCH_REACTOR_PROFILE=PATH (a cProfile of the ours leg, a path under the repo) and
-BENCH_REACTOR_LEGS (default floor,entity_floor,ours,deadband; `apply`: the reactor feature fed
-in-process).
+BENCH_REACTOR_LEGS (default floor,entity_floor,baseline,ours,deadband; `apply`: the reactor
+feature fed in-process).
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from typing import Any
 import pytest
 
 TARGETS = {
-    "cpu_us_per_reading_ours": "<= 1.5 x cpu_us_per_write_floor and < cpu_us_per_reading_baseline",
+    "cpu_us_per_reading_ours": "<= 1.5 x cpu_us_per_write_floor",
+    "cpu_us_per_reading_ours_observed": "< cpu_us_per_reading_baseline (both with the observer)",
     "peak_readings_per_s": "(the rate at which p99 passes 1 s or anything drops)",
     "cpu_us_per_reading_baseline": "(reference: HA MQTT discovery sensors)",
     "cpu_us_per_write_floor": "(reference: one bare state write)",
@@ -80,13 +85,16 @@ def run() -> dict[str, Any]:
             results["cpu_us_per_reading_ours_apply_only"] / floor, 2
         )
     results["ratio_ours_to_floor"] = round(ours / floor, 2)
-    results["ratio_ours_to_floor_observed"] = round(
-        ours / results["cpu_us_per_write_floor_observed"], 2
+    results["ratio_ours_observed_to_floor_observed"] = round(
+        results["cpu_us_per_reading_ours_observed"] / results["cpu_us_per_write_floor_observed"], 2
     )
     if "cpu_us_per_write_entity_floor" in results:
         entity_floor = results["cpu_us_per_write_entity_floor"]
         results["ratio_entity_floor_to_floor"] = round(entity_floor / floor, 2)
         results["ratio_ours_to_entity_floor"] = round(ours / entity_floor, 2)
-    results["ratio_ours_to_baseline"] = round(ours / results["cpu_us_per_reading_baseline"], 2)
+    # the baseline is measured with its latency observer: compared with ours observed
+    results["ratio_ours_to_baseline"] = round(
+        results["cpu_us_per_reading_ours_observed"] / results["cpu_us_per_reading_baseline"], 2
+    )
     results["ratio_baseline_to_floor"] = round(results["cpu_us_per_reading_baseline"] / floor, 2)
     return results

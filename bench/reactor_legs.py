@@ -18,10 +18,13 @@ Legs (100 boards x 45 sensors, every value changing every 5 s: 900 readings/s):
 
 from __future__ import annotations
 
+from array import array
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 import contextlib
 import cProfile
+import gc
 import json
 import os
 from pathlib import Path
@@ -60,8 +63,8 @@ IDLE_S = float(os.environ.get("BENCH_REACTOR_IDLE_SECONDS", "20"))
 # the rate ramp after the ours leg: readings/s for RAMP_S seconds each, until p99 > 1 s or a drop
 RAMP = (1800.0, 3600.0, 7200.0, 14400.0)
 RAMP_S = float(os.environ.get("BENCH_REACTOR_RAMP_SECONDS", "10"))
-# which legs run (investigations): floor, entity_floor, apply, ours (with the baseline), deadband
-LEGS = os.environ.get("BENCH_REACTOR_LEGS", "floor,entity_floor,ours,deadband").split(",")
+# which legs run (investigations): floor, entity_floor, apply, baseline, ours, deadband
+LEGS = os.environ.get("BENCH_REACTOR_LEGS", "floor,entity_floor,baseline,ours,deadband").split(",")
 
 
 async def _cpu_over(seconds: float) -> float:
@@ -97,6 +100,80 @@ def _profiled() -> Iterator[None]:
     finally:
         profile.disable()
         profile.dump_stats(path)
+
+
+def _full_collections() -> int:
+    """Full (generation 2) garbage collections so far: each stops the loop for the whole heap."""
+    return int(gc.get_stats()[2]["collections"])
+
+
+class _Stalls:
+    """Where a latency tail comes from: event-loop lag (a 10 ms ticker) and garbage
+    collection pauses of this process, with when they happened (seconds since `base`)."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+        self.lags: list[tuple[float, float]] = []  # (when, lag s) over 50 ms
+        self.lag_max = 0.0
+        self.gc: list[tuple[float, int, float]] = []  # (when, generation, pause s)
+        self._gc_start = 0.0
+        self.promoted: list[tuple[str, int]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            if info["generation"] == 1 and self.promoted is None and time.time() > self.base + 20:
+                # what survived the young collections: these fill generation 2 up
+                self.promoted = Counter(
+                    type(o).__qualname__ for o in gc.get_objects(generation=1)
+                ).most_common(15)
+            self._gc_start = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._gc_start
+            if pause > 0.005:
+                self.gc.append((time.time() - self.base, info["generation"], pause))
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + 0.01
+            await asyncio.sleep(0.01)
+            lag = loop.time() - due
+            self.lag_max = max(self.lag_max, lag)
+            if lag > 0.05:
+                self.lags.append((time.time() - self.base, lag))
+
+    def __enter__(self) -> _Stalls:
+        objects = gc.get_objects()
+        self.tracked = len(objects)
+        self.top_types = Counter(type(o).__qualname__ for o in objects).most_common(12)
+        del objects
+        gc.callbacks.append(self._gc)
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._gc)
+        if self._task is not None:
+            self._task.cancel()
+
+    def figures(self, samples: list[tuple[float, float]], until: float) -> dict[str, Any]:
+        per_second: dict[int, list[float]] = {}
+        for sent, latency in samples:
+            if sent < until:
+                per_second.setdefault(int(sent), []).append(latency)
+        worst = sorted(per_second.items(), key=lambda item: -max(item[1]))[:8]
+        return {
+            "gc_tracked_objects": self.tracked,
+            "gc_generation1_types": self.promoted,
+            "gc_top_types": self.top_types,
+            "loop_lag_ms_max": round(self.lag_max * 1000, 1),
+            "loop_lags_over_50ms": [(round(t, 1), round(lag * 1000)) for t, lag in self.lags][:20],
+            "gc_pauses_over_5ms": [(round(t, 1), g, round(p * 1000)) for t, g, p in self.gc][:20],
+            "latency_worst_seconds": [
+                (second, round(max(lat) * 1000), len(lat)) for second, lat in worst
+            ],
+        }
 
 
 # --- floor: bare state writes -----------------------------------------------------------------
@@ -139,6 +216,7 @@ async def floor_leg(hass: HomeAssistant, observed: bool = False) -> dict[str, An
     tick = 0.01
     per_tick = round(RATE * tick)
     writes = 0
+    full = _full_collections()
     start_cpu = time.process_time()
     start = next_tick = loop.time()
     while loop.time() - start < SECONDS:
@@ -149,12 +227,14 @@ async def floor_leg(hass: HomeAssistant, observed: bool = False) -> dict[str, An
         next_tick += tick
         await asyncio.sleep(max(0.0, next_tick - loop.time()))
     busy = time.process_time() - start_cpu
+    full = _full_collections() - full
     if unsub is not None:
         unsub()
         return {"cpu_us_per_write_floor_observed": round((busy - idle) / writes * 1e6, 1)}
     return {
         "cpu_us_per_write_floor": round((busy - idle) / writes * 1e6, 1),
         "floor_writes": writes,
+        "floor_full_gc_per_min": round(full / SECONDS * 60, 1),
     }
 
 
@@ -233,6 +313,7 @@ async def entity_floor_leg(hass: HomeAssistant) -> dict[str, Any]:
     tick = 0.01
     per_tick = round(RATE * tick)
     writes = 0
+    full = _full_collections()
     start_cpu = time.process_time()
     start = next_tick = loop.time()
     while loop.time() - start < SECONDS:
@@ -244,9 +325,13 @@ async def entity_floor_leg(hass: HomeAssistant) -> dict[str, Any]:
         next_tick += tick
         await asyncio.sleep(max(0.0, next_tick - loop.time()))
     busy = time.process_time() - start_cpu
+    full = _full_collections() - full
     for entry in entries:  # out of the way of the later legs
         assert await hass.config_entries.async_remove(entry.entry_id)
-    return {"cpu_us_per_write_entity_floor": round((busy - idle) / writes * 1e6, 1)}
+    return {
+        "cpu_us_per_write_entity_floor": round((busy - idle) / writes * 1e6, 1),
+        "entity_floor_full_gc_per_min": round(full / SECONDS * 60, 1),
+    }
 
 
 # --- ours: the reactor feature applying readings records ---------------------------------------
@@ -470,6 +555,7 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     baseline leg), fed by 100 agents' wire messages from a separate process."""
     from bench.agent_publisher import agent_id
 
+    await _mqtt_entry(hass, broker)
     entries = []
     for board in range(BOARDS):
         entry = MockConfigEntry(
@@ -497,7 +583,10 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     )
     await asyncio.sleep(2)
     base = time.time()
-    samples: list[tuple[float, float]] = []  # (sent, latency) in seconds
+    # (sent, latency) in seconds, as two arrays of plain doubles: a list of tuples would add
+    # one garbage-collected object per reading, and that alone made CPython run a full
+    # collection of HA's heap (~0.3 s, the loop stopped) every ~30 s - the tail we measured
+    sent_at, latency = array("d"), array("d")
 
     @callback
     def _changed(event: Event[Any]) -> None:
@@ -505,28 +594,47 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
         if new is not None and ours(event.data["entity_id"]):
             with contextlib.suppress(ValueError):
                 sent = float(new.state)
-                samples.append((sent, time.time() - base - sent))
+                sent_at.append(sent)
+                latency.append(time.time() - base - sent)
+
+    def writes() -> int:
+        return sum(entry.runtime_data.features["reactor"].applied["writes"] for entry in entries)
 
     unsub = hass.bus.async_listen("state_changed", _changed)
     idle_rate = await _idle_rate()
     start = time.time() + 3.0
-    stages = [f"{RATE}:{SECONDS}"] + [f"{rate}:{RAMP_S}" for rate in RAMP]
+    # the steady rate twice: observed (latency, drops), then without the observer (CPU on
+    # the floor's terms: the floor's bare writes have no listener either); then the ramp
+    stages = [f"{RATE}:{SECONDS}"] * 2 + [f"{rate}:{RAMP_S}" for rate in RAMP]
     publisher = _agent_publisher(
         broker, "--base", str(base), "--start", str(start), "--stages", ",".join(stages)
     )
     communicate = asyncio.get_running_loop().run_in_executor(None, publisher.communicate)
     # CPU over the steady stage (and 1 s for what is still in flight), not over the ramp
     await asyncio.sleep(max(0.0, start - time.time()))
-    with _profiled():
+    with _Stalls(base) as stalls, _profiled():
+        full = _full_collections()
         start_cpu = time.process_time()
         await asyncio.sleep(SECONDS + 1.0)
-        busy = time.process_time() - start_cpu
+        busy_observed = time.process_time() - start_cpu
+        full = _full_collections() - full
+    unsub()
+    # unobserved: from 1 s into the second stage to 1 s before its end
+    window = SECONDS - 2.0
+    written = writes()
+    start_cpu = time.process_time()
+    await asyncio.sleep(window)
+    busy = time.process_time() - start_cpu
+    written = writes() - written
+    await asyncio.sleep(max(0.0, start + 2 * SECONDS - time.time()))
+    unsub = hass.bus.async_listen("state_changed", _changed)  # the ramp is observed again
     out, _ = await communicate
     await asyncio.sleep(2.0)
     unsub()
+    samples = list(zip(sent_at, latency, strict=True))
     summary = json.loads(out)
     bounds = [stage["first"] for stage in summary["stages"][1:]] + [float("inf")]
-    steady, *ramp = (
+    steady, _unobserved, *ramp = (
         _stage_figures(stage, until, samples)
         for stage, until in zip(summary["stages"], bounds, strict=True)
     )
@@ -541,11 +649,13 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     applied = sum(entry.runtime_data.counters["applied"] for entry in entries)
     gaps = sum(entry.runtime_data.counters["gaps"] for entry in entries)
     return {
-        "cpu_us_per_reading_ours": round(
-            (busy - idle_rate * (SECONDS + 1.0)) / max(steady["received"], 1) * 1e6, 1
+        "cpu_us_per_reading_ours": round((busy - idle_rate * window) / max(written, 1) * 1e6, 1),
+        "cpu_us_per_reading_ours_observed": round(
+            (busy_observed - idle_rate * (SECONDS + 1.0)) / max(steady["received"], 1) * 1e6, 1
         ),
         "ours_sent": steady["sent"],
         "ours_received": steady["received"],
+        "ours_unobserved_writes": written,
         "dropped": steady["dropped"],
         "latency_ms_p99": steady["latency_ms_p99"],
         "peak_readings_per_s": peak,  # None: even the last rate of the ramp passed
@@ -553,6 +663,8 @@ async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
         "ramp": ramp,
         "ours_records_applied": applied,
         "ours_gaps": gaps,
+        "ours_full_gc_per_min": round(full / (SECONDS + 1.0) * 60, 1),
+        "ours_stalls": stalls.figures(samples, bounds[0]),
     }
 
 
@@ -650,8 +762,9 @@ async def test_legs(hass: HomeAssistant, broker: Broker) -> None:
         results |= await entity_floor_leg(hass)
     if "apply" in LEGS:
         results |= await ours_apply_leg(hass)
-    if "ours" in LEGS:  # on the MQTT entry the baseline leg sets up
+    if "baseline" in LEGS:
         results |= await baseline_leg(hass, broker)
+    if "ours" in LEGS:
         results |= await ours_leg(hass, broker)
     if "deadband" in LEGS:
         results |= await deadband_leg(hass, broker)
