@@ -179,9 +179,9 @@ class _Stalls:
 # --- floor: bare state writes -----------------------------------------------------------------
 
 
-def _observer(prefix: str, sink: list[float]) -> Callable[[Event[Any]], None]:
-    """The latency observer the MQTT legs run: it parses every new state of their sensors."""
-    base = time.time()
+def _observer(prefix: str, sink: list[float], base: float) -> Callable[[Event[Any]], None]:
+    """The latency observer the MQTT legs run: it parses every new state of their sensors
+    (each value is its send time in seconds since `base`)."""
 
     @callback
     def _changed(event: Event[Any]) -> None:
@@ -197,7 +197,9 @@ async def floor_leg(hass: HomeAssistant, observed: bool = False) -> dict[str, An
     """Bare state writes; `observed`: with the same state_changed observer as the MQTT legs
     (their latency measurement), the floor to compare them with on equal terms."""
     unsub = (
-        hass.bus.async_listen("state_changed", _observer("sensor.floor_", [])) if observed else None
+        hass.bus.async_listen("state_changed", _observer("sensor.floor_", [], time.time()))
+        if observed
+        else None
     )
     entity_ids = [f"sensor.floor_{i}" for i in range(TOTAL)]
     attributes = [
@@ -475,6 +477,22 @@ async def _mqtt_entry(hass: HomeAssistant, broker: Broker) -> None:
         await hass.async_block_till_done()
 
 
+async def _agent_entries(hass: HomeAssistant, titles: Mapping[str, str]) -> list[MockConfigEntry]:
+    """One edge agent entry per agent id (its title), set up."""
+    entries = []
+    for agent, title in titles.items():
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=title,
+            unique_id=agent,
+            data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": agent},
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        entries.append(entry)
+    return entries
+
+
 async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     discovery = _publisher(broker, "--sensors", str(TOTAL), "--discovery")
     await asyncio.get_running_loop().run_in_executor(None, discovery.wait)
@@ -490,15 +508,7 @@ async def baseline_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     await asyncio.sleep(2)
     base = time.time()
     latencies: list[float] = []
-
-    @callback
-    def _changed(event: Event[Any]) -> None:
-        new = event.data["new_state"]
-        if new is not None and event.data["entity_id"].startswith("sensor.bench_s"):
-            with contextlib.suppress(ValueError):
-                latencies.append(time.time() - base - float(new.state))
-
-    unsub = hass.bus.async_listen("state_changed", _changed)
+    unsub = hass.bus.async_listen("state_changed", _observer("sensor.bench_s", latencies, base))
     idle = await _idle_rate() * SECONDS
     publisher = _publisher(
         broker, "--sensors", str(TOTAL), "--rate", str(RATE), "--seconds", str(SECONDS),
@@ -551,22 +561,12 @@ def _stage_figures(
 
 
 async def ours_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
-    """Real agent entries (agent runtime + reactor feature) on HA's MQTT entry (set up by the
-    baseline leg), fed by 100 agents' wire messages from a separate process."""
+    """Real agent entries (agent runtime + reactor feature) on HA's MQTT entry, fed by 100
+    agents' wire messages from a separate process."""
     from bench.agent_publisher import agent_id
 
     await _mqtt_entry(hass, broker)
-    entries = []
-    for board in range(BOARDS):
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=f"Reactor {board:03d}",
-            unique_id=agent_id(board),
-            data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": agent_id(board)},
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        entries.append(entry)
+    entries = await _agent_entries(hass, {agent_id(b): f"Reactor {b:03d}" for b in range(BOARDS)})
     announcer = _agent_publisher(broker, "--announce")
     await asyncio.get_running_loop().run_in_executor(None, announcer.wait)
 
@@ -681,17 +681,9 @@ async def deadband_leg(hass: HomeAssistant, broker: Broker) -> dict[str, Any]:
     from bench.agent_publisher import deadband_id
 
     await _mqtt_entry(hass, broker)
-    entries = []
-    for board in range(DEADBAND_BOARDS):
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=f"Deadband {board:03d}",
-            unique_id=deadband_id(board),
-            data={CONF_KIND: EntryKind.EDGE_AGENT, "agent_id": deadband_id(board)},
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        entries.append(entry)
+    entries = await _agent_entries(
+        hass, {deadband_id(b): f"Deadband {b:03d}" for b in range(DEADBAND_BOARDS)}
+    )
     args = ["--deadband-boards", str(DEADBAND_BOARDS)]
     announcer = _agent_publisher(broker, *args, "--announce")
     await asyncio.get_running_loop().run_in_executor(None, announcer.wait)
